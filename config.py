@@ -1,0 +1,54 @@
+"""Runtime configuration, read once from the environment.
+
+Nothing else in the code base reads environment variables: every knob lives here so that the
+README's configuration table and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crm_admin.db"
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    #: "development" turns GraphiQL and introspection on; "production" turns both off by default.
+    environment: str = "development"
+    graphiql: bool = True
+    introspection: bool = True
+    session_ttl: timedelta = timedelta(days=14)
+    #: Page size bounds for every Relay connection.
+    default_page_size: int = 50
+    max_page_size: int = 100
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        environment = os.environ.get("CRM_ENV", "development").strip().lower()
+        production = environment == "production"
+        origins = tuple(
+            o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()
+        )
+        return cls(
+            database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            environment=environment,
+            graphiql=_flag("GRAPHIQL", not production),
+            introspection=_flag("INTROSPECTION", not production),
+            session_ttl=timedelta(hours=float(os.environ.get("SESSION_TTL_HOURS", 14 * 24))),
+            host=os.environ.get("HOST", "127.0.0.1"),
+            port=int(os.environ.get("PORT", "8000")),
+            cors_origins=origins,
+        )

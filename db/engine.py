@@ -1,0 +1,94 @@
+"""Engine and session factory for the configured database.
+
+SQLite (the embedded default) runs with foreign keys enforced, WAL journaling and a busy timeout;
+PostgreSQL goes through asyncpg. ``search_path`` lets tests give each run its own schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+#: Execution option marking a connection whose transaction will write (see ``_on_begin``).
+WRITE_TRANSACTION = "crm_write_transaction"
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(database_url: str, *, search_path: str | None = None) -> AsyncEngine:
+    url = make_url(database_url)
+    kwargs: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": 30}
+    elif search_path:
+        kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
+    if url.get_backend_name() == "postgresql":
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the
+        # one that counts (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional
+        # DDL"); BEGIN IMMEDIATE for writers is issued by the transaction helper.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front: a deferred transaction that reads first and then
+        # writes can fail with SQLITE_BUSY when another writer committed in between.
+        immediate = conn.get_execution_options().get(WRITE_TRANSACTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@dataclass
+class StatementCounter:
+    """Counts SQL statements sent to the database (tests pin N+1-freedom with it)."""
+
+    count: int = 0
+    statements: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.statements.clear()
+
+
+@contextmanager
+def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+
+    def _before(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        counter.count += 1
+        counter.statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", _before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", _before)

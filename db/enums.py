@@ -1,0 +1,82 @@
+"""Domain enumerations shared by the models, the pure rules and the GraphQL schema.
+
+Plain Python enums with no I/O: the schema wraps them with ``strawberry.enum`` so the names the
+database stores and the names the API serves are the same values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    REGULAR = "REGULAR"
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DEACTIVATED = "DEACTIVATED"
+    DELETED = "DELETED"
+
+
+class SeatStatus(StrEnum):
+    OCCUPIED = "OCCUPIED"
+    FREE = "FREE"
+    PENDING_REMOVAL = "PENDING_REMOVAL"
+
+
+class MarketingStatus(StrEnum):
+    MARKETING = "MARKETING"
+    NON_MARKETING = "NON_MARKETING"
+
+
+class ContactSource(StrEnum):
+    MANUAL = "MANUAL"
+    IMPORT = "IMPORT"
+    FORM = "FORM"
+    API = "API"
+    INTEGRATION = "INTEGRATION"
+    CONVERSATION = "CONVERSATION"
+
+
+class OwnedItemType(StrEnum):
+    DEAL = "DEAL"
+    CONTACT = "CONTACT"
+    LEAD = "LEAD"
+    ORGANIZATION = "ORGANIZATION"
+    ACTIVITY = "ACTIVITY"
+
+
+class PortfolioCloseReason(StrEnum):
+    CONSOLIDATING_PORTFOLIOS = "CONSOLIDATING_PORTFOLIOS"
+    HARD_TO_USE = "HARD_TO_USE"
+    MISSING_FEATURES = "MISSING_FEATURES"
+    BUGS = "BUGS"
+    TESTING = "TESTING"
+    NO_LONGER_NEEDED = "NO_LONGER_NEEDED"
+
+
+class PortfolioCloseReasonCategory(StrEnum):
+    CONSOLIDATION = "CONSOLIDATION"
+    PROBLEM = "PROBLEM"
+    OTHER = "OTHER"
+
+
+class PortfolioExportKind(StrEnum):
+    BILLING = "BILLING"
+    METRIC = "METRIC"
+
+
+class LedgerEntryKind(StrEnum):
+    """What a billing ledger row records."""
+
+    CHARGE = "CHARGE"  # money billed now (or on effective_at), e.g. a prorated seat purchase
+    SCHEDULED = "SCHEDULED"  # a change that takes effect at a later instant, amount 0 now
+    CREDIT = "CREDIT"  # money given back
+    INVOICE = "INVOICE"  # the renewal invoice issued at a period boundary
+
+
+class ClosureKind(StrEnum):
+    PORTFOLIO = "PORTFOLIO"
+    ACCOUNT = "ACCOUNT"

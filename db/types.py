@@ -1,0 +1,68 @@
+"""Column types that keep the two supported databases honest.
+
+* ``UTCDateTime``: always timezone-aware UTC in Python. SQLite has no time zone type, so values are
+  stored as naive UTC and made aware again on the way out; PostgreSQL uses ``timestamptz``.
+* ``ScaledDecimal``: exact decimals stored as integers of minor units (cents for money). SQLite has
+  no exact numeric type (``NUMERIC`` becomes a float), and integer storage makes ``SUM`` exact on
+  both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ScaledDecimal(TypeDecorator[Decimal]):
+    """An exact decimal with ``scale`` digits after the point, stored as an integer."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int = 2, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        exact = Decimal(value)
+        scaled = exact.scaleb(self.scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        return self

@@ -1,0 +1,132 @@
+"""Sessions: checking a bearer token, logging in and out, revoking a user's sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import UserStatus
+from db.models import AuthSession, User
+from resolvers import audit
+from resolvers.context import RequestContext, Viewer
+from resolvers.errors import BusinessError, ErrorCode
+from resolvers.ids import encode_global_id
+from resolvers.security import hash_token, new_token, verify_password
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime) -> Viewer | None:
+    """The viewer behind a token: one indexed lookup of a live session of an active user."""
+    query = (
+        select(AuthSession.id, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(
+            AuthSession.token_hash == hash_token(token),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            User.status == UserStatus.ACTIVE,
+        )
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    session_id, user = row
+    return Viewer(
+        user_id=user.id,
+        account_id=user.account_id,
+        session_id=session_id,
+        role=user.role,
+        is_account_owner=user.is_account_owner,
+        can_set_marketing_status=user.can_set_marketing_status,
+    )
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    user: User
+
+
+_BAD_CREDENTIALS = BusinessError.of(
+    ErrorCode.UNAUTHENTICATED, "The email or password is not correct.", ["input", "password"]
+)
+
+
+async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
+    """Open a session for an active user whose password matches.
+
+    The same email may exist in two accounts; the first (oldest) user whose password verifies
+    wins. A miss costs one password verification too, so timing does not tell emails apart.
+    """
+    normalized = email.strip().lower()
+    async with ctx.db.write() as session:
+        candidates = (
+            await session.scalars(
+                select(User)
+                .where(User.email_normalized == normalized, User.status == UserStatus.ACTIVE)
+                .order_by(User.id)
+            )
+        ).all()
+        matched = next((u for u in candidates if verify_password(u.password_hash, password)), None)
+        if not candidates:
+            verify_password(None, password)
+        if matched is None:
+            raise _BAD_CREDENTIALS
+        token = new_token()
+        session.add(
+            AuthSession(
+                account_id=matched.account_id,
+                user_id=matched.id,
+                token_hash=hash_token(token),
+                created_at=ctx.now,
+                expires_at=ctx.now + ctx.settings.session_ttl,
+            )
+        )
+        audit.record(
+            session,
+            account_id=matched.account_id,
+            actor_user_id=matched.id,
+            action="session.login",
+            target_id=encode_global_id("User", matched.id),
+            occurred_at=ctx.now,
+        )
+    return LoginResult(token=token, user=matched)
+
+
+async def logout(ctx: RequestContext) -> None:
+    viewer = ctx.viewer
+    async with ctx.db.write() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == viewer.session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=ctx.now)
+        )
+        audit.record_for(session, ctx, "session.logout", encode_global_id("User", viewer.user_id))
+    ctx.token_revoked = True
+
+
+async def revoke_sessions(
+    session: AsyncSession, user_ids: Iterable[int], now: datetime
+) -> int:
+    """Revoke every live session of these users (one statement); returns how many."""
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id.in_(ids), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

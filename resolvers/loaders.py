@@ -1,0 +1,180 @@
+"""Every DataLoader of a request, built once per request (``Loaders(ctx)``).
+
+Each batch function runs one set-based query scoped to the viewer's account, so the number of
+statements for a query does not grow with the page size or the nesting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import aliased
+from strawberry.dataloader import DataLoader
+
+from db import models
+from db.models import OWNED_ITEM_MODELS
+from resolvers.context import RequestContext
+from resolvers.ids import encode_cursor
+from resolvers.pagination import Page
+
+M = TypeVar("M", bound=models.Base)
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class OwnedCounts:
+    deals: int = 0
+    contacts: int = 0
+    leads: int = 0
+    organizations: int = 0
+    activities: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.deals + self.contacts + self.leads + self.organizations + self.activities
+
+
+#: Loader key for "the first N items of this owner after cursor X".
+@dataclass(frozen=True)
+class OwnerPageKey:
+    owner_id: int
+    first: int
+    after: int | None
+    with_total: bool
+
+
+def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list[M | None]:
+    found = {key(row): row for row in rows}
+    return [found.get(k) for k in keys]
+
+
+class Loaders:
+    def __init__(self, ctx: RequestContext) -> None:
+        self._ctx = ctx
+        self.user = self._by_id(models.User)
+        self.seat = self._by_id(models.Seat)
+        self.contact = self._by_id(models.Contact)
+        self.deal = self._by_id(models.Deal)
+        self.audit_event = self._by_id(models.AuditEvent)
+        self.seat_by_user = DataLoader[int, models.Seat | None](self._load_seats_by_user)
+        self.owned_counts = DataLoader[int, OwnedCounts](self._load_owned_counts)
+        self.contacts_by_owner = DataLoader[OwnerPageKey, Page[models.Contact]](
+            lambda keys: self._load_pages_by_owner(models.Contact, keys)
+        )
+        self.deals_by_owner = DataLoader[OwnerPageKey, Page[models.Deal]](
+            lambda keys: self._load_pages_by_owner(models.Deal, keys)
+        )
+
+    @property
+    def _account_id(self) -> int:
+        return self._ctx.viewer.account_id
+
+    def _by_id(self, model: type[M]) -> DataLoader[int, M | None]:
+        async def load(ids: list[int]) -> list[M | None]:
+            table: Any = model
+            query = select(model).where(table.id.in_(ids), table.account_id == self._account_id)
+            async with self._ctx.db.read() as session:
+                rows = (await session.scalars(query)).all()
+            return _by_key(rows, lambda row: int(row.id), ids)  # type: ignore[attr-defined]
+
+        return DataLoader(load)
+
+    async def _load_seats_by_user(self, user_ids: list[int]) -> list[models.Seat | None]:
+        query = select(models.Seat).where(
+            models.Seat.user_id.in_(user_ids), models.Seat.account_id == self._account_id
+        )
+        async with self._ctx.db.read() as session:
+            rows = (await session.scalars(query)).all()
+        return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)
+
+    async def _load_owned_counts(self, user_ids: list[int]) -> list[OwnedCounts]:
+        """One UNION ALL of grouped counts over the five owned item tables."""
+        parts = []
+        for item_type, model in OWNED_ITEM_MODELS.items():
+            parts.append(
+                select(
+                    literal(item_type).label("item_type"),
+                    model.owner_id.label("owner_id"),
+                    func.count().label("n"),
+                )
+                .where(model.account_id == self._account_id, model.owner_id.in_(user_ids))
+                .group_by(model.owner_id)
+            )
+        async with self._ctx.db.read() as session:
+            rows = (await session.execute(union_all(*parts))).all()
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for item_type, owner_id, n in rows:
+            counts[int(owner_id)][item_type] = int(n)
+        return [
+            OwnedCounts(
+                deals=counts[uid].get("DEAL", 0),
+                contacts=counts[uid].get("CONTACT", 0),
+                leads=counts[uid].get("LEAD", 0),
+                organizations=counts[uid].get("ORGANIZATION", 0),
+                activities=counts[uid].get("ACTIVITY", 0),
+            )
+            for uid in user_ids
+        ]
+
+    async def _load_pages_by_owner(
+        self, model: type[models.Contact] | type[models.Deal], keys: list[OwnerPageKey]
+    ) -> list[Page[Any]]:
+        """First-N-per-owner with ROW_NUMBER(): one query per distinct (first, after) pair."""
+        groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for key in keys:
+            groups[(key.first, key.after)].append(key.owner_id)
+        want_totals = any(key.with_total for key in keys)
+        items: dict[tuple[int, int | None, int], list[Any]] = defaultdict(list)
+        totals: dict[int, int] = {}
+        all_owners = sorted({key.owner_id for key in keys})
+        async with self._ctx.db.read() as session:
+            for (first, after), owner_ids in groups.items():
+                if first == 0:
+                    continue
+                conditions = [model.account_id == self._account_id, model.owner_id.in_(owner_ids)]
+                if after is not None:
+                    conditions.append(model.id > after)
+                ranked = (
+                    select(
+                        model,
+                        func.row_number()
+                        .over(partition_by=model.owner_id, order_by=model.id)
+                        .label("position"),
+                    )
+                    .where(*conditions)
+                    .subquery()
+                )
+                entity = aliased(model, ranked)
+                query = (
+                    select(entity)
+                    .where(ranked.c.position <= first + 1)
+                    .order_by(ranked.c.owner_id, ranked.c.id)
+                )
+                for row in (await session.scalars(query)).all():
+                    items[(first, after, int(row.owner_id or 0))].append(row)
+            if want_totals:
+                count_query = (
+                    select(model.owner_id, func.count())
+                    .where(model.account_id == self._account_id, model.owner_id.in_(all_owners))
+                    .group_by(model.owner_id)
+                )
+                for owner_id, n in (await session.execute(count_query)).all():
+                    totals[int(owner_id)] = int(n)
+        pages: list[Page[Any]] = []
+        for key in keys:
+            rows = items.get((key.first, key.after, key.owner_id), [])
+            shown = rows[: key.first]
+            pages.append(
+                Page(
+                    items=shown,
+                    cursors=[encode_cursor(int(row.id)) for row in shown],
+                    has_next_page=len(rows) > key.first,
+                    has_previous_page=key.after is not None,
+                    total_count=totals.get(key.owner_id, 0),
+                )
+            )
+        return pages

@@ -1,0 +1,100 @@
+"""Keyset (cursor) pagination for every Relay connection.
+
+Pages are ordered by primary key, so a cursor is just the last key seen: stable under inserts,
+and ``WHERE id > :after ORDER BY id LIMIT :first + 1`` uses the primary key index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func
+from sqlalchemy.orm import InstrumentedAttribute
+
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, request_error
+from resolvers.ids import decode_cursor, encode_cursor
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int
+    after: int | None
+    #: Whether the client asked for ``totalCount`` (it costs a COUNT query).
+    with_total: bool = True
+
+    @classmethod
+    def parse(
+        cls,
+        ctx: RequestContext,
+        first: int | None,
+        after: str | None,
+        *,
+        with_total: bool = True,
+    ) -> PageRequest:
+        """Validate ``first``/``after``: a bad value is an ``INVALID_INPUT`` GraphQL error."""
+        settings = ctx.settings
+        size = settings.default_page_size if first is None else first
+        if size < 0 or size > settings.max_page_size:
+            raise request_error(
+                ErrorCode.INVALID_INPUT,
+                f"'first' must be between 0 and {settings.max_page_size}, got {first}.",
+                field=["first"],
+            )
+        after_pk = None
+        if after is not None:
+            after_pk = decode_cursor(after)
+            if after_pk is None:
+                raise request_error(
+                    ErrorCode.INVALID_INPUT, "'after' is not a cursor of this list.", field=["after"]
+                )
+        return cls(first=size, after=after_pk, with_total=with_total)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    cursors: Sequence[str]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+
+
+async def fetch_page(
+    ctx: RequestContext,
+    query: Select[tuple[T]],
+    key: InstrumentedAttribute[Any],
+    page: PageRequest,
+    *,
+    descending: bool = False,
+) -> Page[T]:
+    """Run one page of ``query`` (plus a COUNT when ``totalCount`` was asked for)."""
+    paged = query
+    if page.after is not None:
+        paged = paged.where(key < page.after if descending else key > page.after)
+    paged = paged.order_by(key.desc() if descending else key.asc()).limit(page.first + 1)
+    async with ctx.db.read() as session:
+        rows = list((await session.scalars(paged)).all()) if page.first > 0 else []
+        total = 0
+        if page.with_total:
+            count_query = query.with_only_columns(
+                func.count(), maintain_column_froms=True
+            ).order_by(None)
+            total = int(await session.scalar(count_query) or 0)
+    has_next = len(rows) > page.first
+    items = rows[: page.first]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(_key_of(item, key)) for item in items],
+        has_next_page=has_next,
+        has_previous_page=page.after is not None,
+        total_count=total,
+    )
+
+
+def _key_of(item: Any, key: InstrumentedAttribute[Any]) -> int:
+    return int(getattr(item, key.key))

@@ -1,0 +1,48 @@
+"""Reading users: the list with its filter, single users, display names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+
+from db.enums import Role, UserStatus
+from db.models import User
+from resolvers.context import RequestContext, Viewer
+from resolvers.pagination import Page, PageRequest, fetch_page
+
+
+@dataclass(frozen=True)
+class UserFilterData:
+    statuses: tuple[UserStatus, ...] | None = None
+    role: Role | None = None
+    search: str | None = None
+
+
+def display_name(user: User, viewer: Viewer | None) -> str:
+    """Deleted users keep no name: admins see their id so they can still tell them apart."""
+    if user.status is UserStatus.DELETED:
+        if viewer is not None and viewer.is_admin:
+            return f"(deleted user, ID{user.id})"
+        return "(deleted user)"
+    return user.name or user.email or f"User {user.id}"
+
+
+def search_condition(term: str, *columns: object) -> object:
+    """Case-insensitive substring match on any of ``columns`` (LIKE wildcards escaped)."""
+    needle = term.strip().lower()
+    return or_(*(func.lower(column).contains(needle, autoescape=True) for column in columns))  # type: ignore[arg-type]
+
+
+async def list_users(
+    ctx: RequestContext, page: PageRequest, flt: UserFilterData | None
+) -> Page[User]:
+    query: Select[tuple[User]] = select(User).where(User.account_id == ctx.viewer.account_id)
+    if flt is not None:
+        if flt.statuses:
+            query = query.where(User.status.in_(flt.statuses))
+        if flt.role is not None:
+            query = query.where(User.role == flt.role)
+        if flt.search and flt.search.strip():
+            query = query.where(search_condition(flt.search, User.name, User.email))  # type: ignore[arg-type]
+    return await fetch_page(ctx, query, User.id, page)

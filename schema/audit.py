@@ -1,0 +1,79 @@
+"""Audit trail: the AuditEvent type, its filter and the auditEvents query (admins only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db import models
+from resolvers.audit import AuditEventFilterData, list_events
+from resolvers.context import RequestContext
+from resolvers.ids import encode_global_id
+from resolvers.pagination import PageRequest
+from schema.common import Connection, Node, selects
+
+if TYPE_CHECKING:
+    from schema.users import User
+
+UserRef = Annotated["User", strawberry.lazy("schema.users")]
+
+
+@strawberry.type
+class AuditEvent(Node):
+    actor_pk: strawberry.Private[int | None]
+    action: str
+    target_id: strawberry.ID | None
+    occurred_at: datetime
+    details: str
+
+    @classmethod
+    def from_row(cls, row: models.AuditEvent) -> AuditEvent:
+        return cls(
+            id=strawberry.ID(encode_global_id("AuditEvent", row.id)),
+            actor_pk=row.actor_user_id,
+            action=row.action,
+            target_id=strawberry.ID(row.target_id) if row.target_id is not None else None,
+            occurred_at=row.occurred_at,
+            details=row.details,
+        )
+
+    @strawberry.field
+    async def actor(self, info: strawberry.Info[RequestContext]) -> UserRef | None:
+        from schema.users import load_user
+
+        return await load_user(info.context, self.actor_pk)
+
+
+@strawberry.input
+class AuditEventFilter:
+    action: list[str] | None = None
+    actor_id: strawberry.ID | None = None
+    target_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field
+    async def audit_events(
+        self,
+        info: strawberry.Info[RequestContext],
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditEventFilter | None = None,  # noqa: A002 - the contract's argument name
+    ) -> Connection[AuditEvent]:
+        ctx = info.context
+        ctx.require_admin()
+        page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
+        data = (
+            AuditEventFilterData(
+                actions=tuple(filter.action) if filter.action else None,
+                actor_id=filter.actor_id,
+                target_id=filter.target_id,
+            )
+            if filter
+            else None
+        )
+        rows = await list_events(ctx, page, data)
+        return Connection.from_page(rows, AuditEvent.from_row)

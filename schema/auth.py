@@ -1,0 +1,53 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import auth
+from resolvers.context import RequestContext
+from resolvers.errors import BusinessError
+from schema.common import UserError, user_errors
+from schema.users import User
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = None
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation
+    async def login(self, info: strawberry.Info[RequestContext], input: LoginInput) -> LoginPayload:  # noqa: A002
+        ctx = info.context
+        try:
+            result = await auth.login(ctx, input.email, input.password)
+        except BusinessError as error:
+            return LoginPayload(user_errors=user_errors(error.errors))
+        # The new session's viewer sees the user as itself (display names depend on the viewer).
+        ctx.viewer_or_none = await _viewer_for(ctx, result.token)
+        return LoginPayload(token=result.token, user=User.from_row(result.user, ctx))
+
+    @strawberry.mutation
+    async def logout(self, info: strawberry.Info[RequestContext]) -> LogoutPayload:
+        await auth.logout(info.context)
+        return LogoutPayload(ok=True)
+
+
+async def _viewer_for(ctx: RequestContext, token: str) -> auth.Viewer | None:
+    async with ctx.db.read() as session:
+        return await auth.authenticate(session, token, ctx.now)

@@ -1,0 +1,70 @@
+"""Deals: the Deal type, its filter and the deals query."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db import models
+from resolvers.context import RequestContext
+from resolvers.deals import DealFilterData, list_deals
+from resolvers.ids import encode_global_id
+from resolvers.pagination import PageRequest
+from schema.common import Connection, Money, Node, money, selects
+
+if TYPE_CHECKING:
+    from schema.users import User
+
+UserRef = Annotated["User", strawberry.lazy("schema.users")]
+
+
+@strawberry.type
+class Deal(Node):
+    owner_pk: strawberry.Private[int | None]
+    title: str
+    value: Money
+
+    @classmethod
+    def from_row(cls, row: models.Deal) -> Deal:
+        return cls(
+            id=strawberry.ID(encode_global_id("Deal", row.id)),
+            owner_pk=row.owner_id,
+            title=row.title,
+            value=money(row.value, row.currency),
+        )
+
+    @strawberry.field
+    async def owner(self, info: strawberry.Info[RequestContext]) -> UserRef | None:
+        from schema.users import load_user
+
+        return await load_user(info.context, self.owner_pk)
+
+
+@strawberry.input
+class DealFilter:
+    owner_in: list[strawberry.ID] | None = None
+    owner_not_in: list[strawberry.ID] | None = None
+
+    def to_data(self) -> DealFilterData:
+        return DealFilterData(
+            owner_in=tuple(self.owner_in) if self.owner_in is not None else None,
+            owner_not_in=tuple(self.owner_not_in) if self.owner_not_in is not None else None,
+        )
+
+
+@strawberry.type
+class DealsQuery:
+    @strawberry.field
+    async def deals(
+        self,
+        info: strawberry.Info[RequestContext],
+        first: int | None = None,
+        after: str | None = None,
+        filter: DealFilter | None = None,  # noqa: A002 - the contract's argument name
+    ) -> Connection[Deal]:
+        ctx = info.context
+        ctx.require_viewer()
+        page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
+        rows = await list_deals(ctx, page, filter.to_data() if filter else None)
+        return Connection.from_page(rows, Deal.from_row)

@@ -1,0 +1,60 @@
+"""Schema extensions: error masking with request ids, and codes for malformed requests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+logger = logging.getLogger("crm_admin.errors")
+
+INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id when reporting it."
+
+
+def _is_expected(error: GraphQLError) -> bool:
+    """Errors we raised on purpose carry a code; graphql-core's own errors have no original."""
+    if error.extensions and "code" in error.extensions:
+        return True
+    original = error.original_error
+    return original is None or (
+        isinstance(original, GraphQLError) and bool(original.extensions)
+    )
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    """Unexpected exceptions reach the client as a masked message plus the request id; the log
+    line keeps the request id, the operation name, the viewer and the traceback. Errors without a
+    code (parse, validation, variable coercion) are malformed requests: ``BAD_REQUEST``."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if not result or not result.errors:
+            return
+        context: Any = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        result.errors = [self._process(error, context, request_id) for error in result.errors]
+
+    def _process(self, error: GraphQLError, context: Any, request_id: str | None) -> GraphQLError:
+        if _is_expected(error):
+            if not error.extensions or "code" not in error.extensions:
+                error.extensions = {**(error.extensions or {}), "code": "BAD_REQUEST"}
+            return error
+        viewer = getattr(context, "viewer_or_none", None)
+        logger.error(
+            "unexpected error request_id=%s operation=%s viewer=%s path=%s",
+            request_id,
+            self.execution_context.operation_name,
+            getattr(viewer, "user_id", None),
+            error.path,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            INTERNAL_ERROR_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )

@@ -1,0 +1,139 @@
+"""The Starlette application: GraphQL at /graphql, health probes, request ids.
+
+``create_app`` takes its collaborators explicitly (settings, engine, clock) so tests build the
+same app the CLI serves, standing on any date and any database.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from config import Settings
+from db.engine import create_engine, create_sessionmaker
+from resolvers.auth import authenticate, bearer_token
+from resolvers.clock import Clock, SystemClock
+from resolvers.context import RequestContext, RequestDatabase, Services
+from schema import build_schema
+
+logger = logging.getLogger("crm_admin")
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestScope:
+    """Pure ASGI middleware: a request id and one ``RequestDatabase`` per HTTP request.
+
+    The database is closed after the response is sent, whatever happened in between.
+    """
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode())
+        request_id = _clean_request_id(incoming) or uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        database = RequestDatabase(self.services.sessionmaker)
+        state["database"] = database
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            await database.close()
+
+
+def _clean_request_id(raw: bytes | None) -> str | None:
+    """Accept a caller's request id only if it is short and printable (it lands in logs)."""
+    if not raw or len(raw) > 64:
+        return None
+    value = raw.decode("ascii", errors="ignore")
+    return value if value.isprintable() and value.strip() == value and value else None
+
+
+class GraphQLApp(GraphQL[RequestContext, None]):
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:
+        state = request.state
+        ctx = RequestContext(
+            services=self.services,
+            db=state.database,
+            now=self.services.clock.now(),
+            request_id=state.request_id,
+        )
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            async with ctx.db.read() as session:
+                ctx.viewer_or_none = await authenticate(session, token, ctx.now)
+        return ctx
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    services: Services | None = None,
+) -> Starlette:
+    if services is None:
+        settings = settings or Settings.from_env()
+        engine = create_engine(settings.database_url)
+        services = Services(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            clock=clock or SystemClock(),
+        )
+    graphql_app = GraphQLApp(services)
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            async with services.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # any failure means "not ready"; the probe must not crash
+            logger.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+    )
+    app.state.services = services
+    app.add_middleware(RequestScope, services=services)
+
+    return app
