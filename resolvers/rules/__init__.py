@@ -1,0 +1,1 @@
+"""Pure business rules: no I/O, no ORM, no async, so they can be tested exhaustively."""
