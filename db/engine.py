@@ -77,6 +77,9 @@ class StatementCounter:
         self.statements.clear()
 
 
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 @contextmanager
 def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     counter = StatementCounter()
@@ -84,6 +87,8 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     def _before(
         _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
     ) -> None:
+        if statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            return  # SQLite's explicit BEGIN is not a query; PostgreSQL's is not even a cursor call
         counter.count += 1
         counter.statements.append(statement)
 

@@ -19,9 +19,7 @@ def _is_expected(error: GraphQLError) -> bool:
     if error.extensions and "code" in error.extensions:
         return True
     original = error.original_error
-    return original is None or (
-        isinstance(original, GraphQLError) and bool(original.extensions)
-    )
+    return original is None or isinstance(original, GraphQLError)
 
 
 class MaskUnexpectedErrors(SchemaExtension):

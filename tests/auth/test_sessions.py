@@ -1,0 +1,144 @@
+"""Login, logout, expiry and revocation of bearer tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.models import AuthSession
+from schema import build_schema
+from tests.factories import PASSWORD
+
+LOGIN = """
+mutation($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) {
+    token user { displayName email } userErrors { field code message }
+  }
+}
+"""
+VIEWER = "{ viewer { email } }"
+
+
+async def test_login_returns_a_token_that_authenticates(api, factory, sessionmaker):
+    acme = await factory.account()
+    result = await api.data(LOGIN, {"email": "OWNER@acmecorp.example ", "password": PASSWORD})
+    payload = result["login"]
+    assert payload["userErrors"] == []
+    assert payload["user"]["email"] == acme.owner.email
+    token = payload["token"]
+    assert (await api.data(VIEWER, token=token))["viewer"]["email"] == acme.owner.email
+    async with sessionmaker() as session:
+        hashes = (await session.scalars(select(AuthSession.token_hash))).all()
+    assert token not in hashes  # only the hash is stored
+
+
+@pytest.mark.parametrize("password", ["wrong", ""])
+async def test_wrong_password_is_a_user_error_and_no_token(api, factory, password):
+    await factory.account()
+    payload = (await api.data(LOGIN, {"email": "owner@acmecorp.example", "password": password}))[
+        "login"
+    ]
+    assert payload["token"] is None
+    assert [e["code"] for e in payload["userErrors"]] == ["UNAUTHENTICATED"]
+
+
+async def test_unknown_email_looks_the_same_as_a_wrong_password(api, factory):
+    await factory.account()
+    payload = (await api.data(LOGIN, {"email": "nobody@x.example", "password": PASSWORD}))["login"]
+    assert payload["token"] is None
+    assert [e["code"] for e in payload["userErrors"]] == ["UNAUTHENTICATED"]
+
+
+async def test_logout_revokes_the_token(api, factory):
+    acme = await factory.account()
+    assert (await api.data("mutation { logout { ok } }", token=acme.owner.token)) == {
+        "logout": {"ok": True}
+    }
+    assert await api.error_codes(VIEWER, token=acme.owner.token) == ["UNAUTHENTICATED"]
+
+
+async def test_expired_token_is_unauthenticated(api, factory, clock):
+    acme = await factory.account()
+    clock.advance(timedelta(days=2))  # factory sessions live one day
+    assert await api.error_codes(VIEWER, token=acme.owner.token) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize("header", ["Bearer nope", "Basic abc", "Bearer", ""])
+async def test_malformed_or_unknown_tokens_are_unauthenticated(api, factory, header):
+    await factory.account()
+    response = await api.post(VIEWER, headers={"Authorization": header})
+    codes = [e["extensions"]["code"] for e in response.json()["errors"]]
+    assert codes == ["UNAUTHENTICATED"]
+
+
+async def test_a_bad_token_does_not_block_login(api, factory):
+    await factory.account()
+    response = await api.post(
+        LOGIN,
+        {"email": "owner@acmecorp.example", "password": PASSWORD},
+        headers={"Authorization": "Bearer stale"},
+    )
+    assert response.json()["data"]["login"]["token"]
+
+
+def _root_fields() -> list[tuple[str, str]]:
+    schema = build_schema()._schema
+    fields = []
+    for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+        assert root is not None
+        fields += [(kind, name) for name in root.fields if name != "login"]
+    return fields
+
+
+@pytest.mark.parametrize(("kind", "field"), _root_fields())
+async def test_every_root_field_but_login_requires_a_token(api, factory, kind, field):
+    """Built from the served schema, so a new root field is covered the day it is added."""
+    from graphql import GraphQLNonNull, get_named_type, is_leaf_type
+
+    schema = build_schema()._schema
+    root = schema.query_type if kind == "query" else schema.mutation_type
+    assert root is not None
+    definition = root.fields[field]
+    args = ", ".join(
+        f"{name}: {_dummy(arg.type)}"
+        for name, arg in definition.args.items()
+        if isinstance(arg.type, GraphQLNonNull)
+    )
+    selection = "" if is_leaf_type(get_named_type(definition.type)) else " { __typename }"
+    document = f"{kind} {{ {field}{f'({args})' if args else ''}{selection} }}"
+    body = await api.execute(document)
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    assert codes == ["UNAUTHENTICATED"], (document, body)
+
+
+def _dummy(graphql_type: object) -> str:
+    """A syntactically valid literal for a required argument (the value is never used)."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLList,
+        GraphQLNonNull,
+        GraphQLScalarType,
+    )
+
+    inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    if isinstance(inner, GraphQLList):
+        return "[]"
+    if isinstance(inner, GraphQLEnumType):
+        return next(iter(inner.values))
+    if isinstance(inner, GraphQLInputObjectType):
+        if inner.is_one_of:
+            name, field = next(iter(inner.fields.items()))
+            return f"{{{name}: {_dummy(GraphQLNonNull(field.type))}}}"
+        parts = [
+            f"{name}: {_dummy(field.type)}"
+            for name, field in inner.fields.items()
+            if isinstance(field.type, GraphQLNonNull)
+        ]
+        return "{" + ", ".join(parts) + "}"
+    assert isinstance(inner, GraphQLScalarType)
+    return {"Int": "1", "Boolean": "true", "Float": "1.0", "Decimal": '"1.00"'}.get(
+        inner.name, '"x"'
+    )

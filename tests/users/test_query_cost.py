@@ -1,0 +1,76 @@
+"""No N+1: the statement count of a page does not grow with its size or nesting."""
+
+from __future__ import annotations
+
+USERS_PAGE = """
+query($first: Int!) {
+  users(first: $first) {
+    totalCount
+    edges { node {
+      displayName
+      seat { status }
+      ownedItems { total deals contacts }
+      contacts(first: 5) { totalCount edges { node { name owner { displayName } } } }
+    } }
+  }
+}
+"""
+
+
+async def _statements_for(api, statements, token, first):
+    statements.reset()
+    data = await api.data(USERS_PAGE, {"first": first}, token=token)
+    return statements.count, data
+
+
+async def test_listing_100_users_costs_the_same_statements_as_listing_5(api, factory, statements):
+    acme = await factory.account()
+    for _ in range(104):
+        user = await factory.user(acme, with_token=False)
+        await factory.contacts(acme, 7, owner=user, name_prefix=f"C{user.id}")
+        await factory.deals(acme, 1, owner=user)
+
+    small, small_data = await _statements_for(api, statements, acme.owner.token, 5)
+    large, large_data = await _statements_for(api, statements, acme.owner.token, 100)
+
+    assert len(small_data["users"]["edges"]) == 5
+    assert len(large_data["users"]["edges"]) == 100
+    assert small == large
+    # auth + page + count + seats + owned counts + contacts page + contact totals + owners
+    assert large == 8
+    node = large_data["users"]["edges"][1]["node"]
+    assert node["ownedItems"] == {"total": 8, "deals": 1, "contacts": 7}
+    assert node["contacts"]["totalCount"] == 7
+    assert len(node["contacts"]["edges"]) == 5
+    assert {e["node"]["owner"]["displayName"] for e in node["contacts"]["edges"]} == {
+        node["displayName"]
+    }
+
+
+async def test_unrequested_totals_cost_no_count_statement(api, factory, statements):
+    acme = await factory.account()
+    statements.reset()
+    await api.data("{ users(first: 5) { edges { node { id } } } }", token=acme.owner.token)
+    assert not any("count(" in s.lower() for s in statements.statements)
+
+
+async def test_root_fields_and_nested_loaders_share_one_request_safely(api, factory):
+    """Two root fields and two nested loaders resolve concurrently over one request session."""
+    acme = await factory.account()
+    user = await factory.user(acme)
+    await factory.contacts(acme, 3, owner=user)
+    await factory.deals(acme, 2, owner=user)
+    query = """
+    {
+      account { name owner { displayName seat { status } } seatSummary { billable } }
+      users(first: 10) { edges { node { seat { status } ownedItems { total }
+        deals(first: 2) { edges { node { title owner { id } } } } } } }
+      contacts(first: 10) { totalCount edges { node { owner { id } } } }
+      deals(first: 10) { edges { node { owner { id } } } }
+      contactUsage { marketingContacts }
+    }
+    """
+    data = await api.data(query, token=acme.owner.token)
+    assert data["contacts"]["totalCount"] == 3
+    assert data["account"]["seatSummary"]["billable"] == 2
+    assert [e["node"]["ownedItems"]["total"] for e in data["users"]["edges"]] == [0, 5]
