@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
@@ -103,6 +105,7 @@ def create_app(
     clock: Clock | None = None,
     services: Services | None = None,
 ) -> Starlette:
+    owns_engine = services is None
     if services is None:
         settings = settings or Settings.from_env()
         engine = create_engine(settings.database_url)
@@ -126,7 +129,14 @@ def create_app(
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_engine:  # an engine handed in by the caller (tests) stays the caller's
+            await services.engine.dispose()
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz),
