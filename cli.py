@@ -1,12 +1,12 @@
 """``crm-admin``: one entry point for running and preparing the server.
 
-    crm-admin migrate                 bring the database to the newest schema
-    crm-admin seed-demo [--users N --contacts N --deals N]
-                                      fill an empty database with the demo (or a large data set)
-    crm-admin serve [--host H] [--port P] [--demo]
-                                      run the server; --demo migrates and seeds an empty database
-    crm-admin export-schema [--output schema.graphql]
-                                      print the GraphQL schema (SDL) the code serves
+crm-admin migrate                 bring the database to the newest schema
+crm-admin seed-demo [--users N --contacts N --deals N]
+                                  fill an empty database with the demo (or a large data set)
+crm-admin serve [--host H] [--port P] [--demo]
+                                  run the server; --demo migrates and seeds an empty database
+crm-admin export-schema [--output schema.graphql]
+                                  print the GraphQL schema (SDL) the code serves
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from config import Settings
 LOGIN_HELP = """\
 Demo data is ready. Open http://{host}:{port}/graphql and run:
 
-  mutation {{ login(input: {{email: "owner@acme.example", password: "demo-password"}}) {{ token }} }}
+  mutation {{ login(input: {{email: "owner@acme.example", password: "demo-password"}})
+             {{ token }} }}
 
 then add the header  {{"Authorization": "Bearer <token>"}}  in GraphiQL's Headers tab.
 """
@@ -36,7 +37,12 @@ def _migrate(settings: Settings) -> None:
 
 
 async def _seed(
-    settings: Settings, *, users: int | None, contacts: int | None, deals: int | None, only_if_empty: bool
+    settings: Settings,
+    *,
+    users: int | None,
+    contacts: int | None,
+    deals: int | None,
+    only_if_empty: bool,
 ) -> bool:
     from db.demo import database_is_empty, seed_demo
     from db.engine import create_engine, create_sessionmaker

@@ -25,6 +25,7 @@ from db.engine import create_engine, create_sessionmaker
 from resolvers.auth import authenticate, bearer_token
 from resolvers.clock import Clock, SystemClock
 from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.export_routes import account_export_route, portfolio_export_route
 from schema import build_schema
 
 logger = logging.getLogger("crm_admin")
@@ -139,6 +140,8 @@ def create_app(
         lifespan=lifespan,
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            portfolio_export_route,
+            account_export_route,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -362,10 +362,14 @@ class PortfolioAccount(Base):
 
 class PortfolioMetricPoint(Base):
     __tablename__ = "portfolio_metric_points"
-    __table_args__ = (Index("ix_portfolio_metric_points_portfolio_id_date", "portfolio_id", "date"),)
+    __table_args__ = (
+        Index("ix_portfolio_metric_points_portfolio_id_date", "portfolio_id", "date"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(BigId, ForeignKey("portfolios.id", ondelete="CASCADE"))
+    portfolio_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("portfolios.id", ondelete="CASCADE")
+    )
     #: The linked account the value is about.
     account_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
@@ -396,7 +400,9 @@ class PortfolioExport(Base):
     __table_args__ = (UniqueConstraint("portfolio_id", "kind"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(BigId, ForeignKey("portfolios.id", ondelete="CASCADE"))
+    portfolio_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("portfolios.id", ondelete="CASCADE")
+    )
     kind: Mapped[PortfolioExportKind] = mapped_column(_enum(PortfolioExportKind))
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     exported_by_user_id: Mapped[int | None] = mapped_column(BigId)

@@ -85,4 +85,3 @@ async def list_events(
             query = query.where(AuditEvent.target_id == flt.target_id)
     # Newest first is what an admin reading a trail expects.
     return await fetch_page(ctx, query, AuditEvent.id, page, descending=True)
-

@@ -117,9 +117,7 @@ async def logout(ctx: RequestContext) -> None:
     ctx.token_revoked = True
 
 
-async def revoke_sessions(
-    session: AsyncSession, user_ids: Iterable[int], now: datetime
-) -> int:
+async def revoke_sessions(session: AsyncSession, user_ids: Iterable[int], now: datetime) -> int:
     """Revoke every live session of these users (one statement); returns how many."""
     ids = list(user_ids)
     if not ids:

@@ -47,9 +47,7 @@ class BusinessError(Exception):
         self.errors: tuple[UserErrorData, ...] = errors
 
     @classmethod
-    def of(
-        cls, code: ErrorCode, message: str, field: Sequence[str] | None = None
-    ) -> BusinessError:
+    def of(cls, code: ErrorCode, message: str, field: Sequence[str] | None = None) -> BusinessError:
         return cls(UserErrorData(code, message, tuple(field) if field is not None else None))
 
 

@@ -154,7 +154,8 @@ class Loaders:
                     .where(ranked.c.position <= first + 1)
                     .order_by(ranked.c.owner_id, ranked.c.id)
                 )
-                for row in (await session.scalars(query)).all():
+                rows: Sequence[Any] = (await session.scalars(query)).all()
+                for row in rows:
                     items[(first, after, int(row.owner_id or 0))].append(row)
             if want_totals:
                 count_query = (

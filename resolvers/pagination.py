@@ -50,7 +50,9 @@ class PageRequest:
             after_pk = decode_cursor(after)
             if after_pk is None:
                 raise request_error(
-                    ErrorCode.INVALID_INPUT, "'after' is not a cursor of this list.", field=["after"]
+                    ErrorCode.INVALID_INPUT,
+                    "'after' is not a cursor of this list.",
+                    field=["after"],
                 )
         return cls(first=size, after=after_pk, with_total=with_total)
 

@@ -82,8 +82,9 @@ async def exported_at(
     ctx: RequestContext, portfolio_id: int, kind: PortfolioExportKind
 ) -> datetime | None:
     async with ctx.db.read() as session:
-        return await session.scalar(
+        moment: datetime | None = await session.scalar(
             select(PortfolioExport.exported_at).where(
                 PortfolioExport.portfolio_id == portfolio_id, PortfolioExport.kind == kind
             )
         )
+    return moment

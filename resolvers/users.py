@@ -31,7 +31,7 @@ def display_name(user: User, viewer: Viewer | None) -> str:
 def search_condition(term: str, *columns: object) -> object:
     """Case-insensitive substring match on any of ``columns`` (LIKE wildcards escaped)."""
     needle = term.strip().lower()
-    return or_(*(func.lower(column).contains(needle, autoescape=True) for column in columns))  # type: ignore[arg-type]
+    return or_(*(func.lower(column).contains(needle, autoescape=True) for column in columns))
 
 
 async def list_users(

@@ -116,6 +116,6 @@ class AccountsQuery:
         return Account.from_row(await load_account(info.context))
 
     @strawberry.field
-    async def node(self, info: strawberry.Info[RequestContext], id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: strawberry.Info[RequestContext], id: strawberry.ID) -> Node | None:
         info.context.require_viewer()
         return await resolve_node(info.context, id)

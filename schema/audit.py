@@ -61,7 +61,7 @@ class AuditQuery:
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-        filter: AuditEventFilter | None = None,  # noqa: A002 - the contract's argument name
+        filter: AuditEventFilter | None = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
         ctx.require_admin()

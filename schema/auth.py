@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import auth
-from resolvers.context import RequestContext
+from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError
 from schema.common import UserError, user_errors
 from schema.users import User
@@ -32,7 +32,7 @@ class LogoutPayload:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation
-    async def login(self, info: strawberry.Info[RequestContext], input: LoginInput) -> LoginPayload:  # noqa: A002
+    async def login(self, info: strawberry.Info[RequestContext], input: LoginInput) -> LoginPayload:
         ctx = info.context
         try:
             result = await auth.login(ctx, input.email, input.password)
@@ -48,6 +48,6 @@ class AuthMutation:
         return LogoutPayload(ok=True)
 
 
-async def _viewer_for(ctx: RequestContext, token: str) -> auth.Viewer | None:
+async def _viewer_for(ctx: RequestContext, token: str) -> Viewer | None:
     async with ctx.db.read() as session:
         return await auth.authenticate(session, token, ctx.now)

@@ -8,21 +8,57 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from db import enums
-from resolvers.errors import ErrorCode as ErrorCodeEnum
-from resolvers.errors import UserErrorData
+from db.enums import (
+    ContactSource,
+    MarketingStatus,
+    OwnedItemType,
+    PortfolioCloseReason,
+    PortfolioCloseReasonCategory,
+    PortfolioExportKind,
+    Role,
+    SeatStatus,
+    UserStatus,
+)
+from resolvers.errors import ErrorCode, UserErrorData
 from resolvers.pagination import Page
 
-Role = strawberry.enum(enums.Role)
-UserStatus = strawberry.enum(enums.UserStatus)
-SeatStatus = strawberry.enum(enums.SeatStatus)
-MarketingStatus = strawberry.enum(enums.MarketingStatus)
-ContactSource = strawberry.enum(enums.ContactSource)
-OwnedItemType = strawberry.enum(enums.OwnedItemType)
-PortfolioCloseReason = strawberry.enum(enums.PortfolioCloseReason)
-PortfolioCloseReasonCategory = strawberry.enum(enums.PortfolioCloseReasonCategory)
-PortfolioExportKind = strawberry.enum(enums.PortfolioExportKind)
-ErrorCode = strawberry.enum(ErrorCodeEnum)
+__all__ = [
+    "Connection",
+    "ContactSource",
+    "Edge",
+    "ErrorCode",
+    "MarketingStatus",
+    "Money",
+    "Node",
+    "OwnedItemType",
+    "PageInfo",
+    "PortfolioCloseReason",
+    "PortfolioCloseReasonCategory",
+    "PortfolioExportKind",
+    "Role",
+    "SeatStatus",
+    "UserError",
+    "UserStatus",
+    "money",
+    "selects",
+    "user_errors",
+]
+
+# The domain enums are the GraphQL enums: registering them with Strawberry marks the classes
+# in place, so annotations below use the very classes the models store.
+for _enum in (
+    Role,
+    UserStatus,
+    SeatStatus,
+    MarketingStatus,
+    ContactSource,
+    OwnedItemType,
+    PortfolioCloseReason,
+    PortfolioCloseReasonCategory,
+    PortfolioExportKind,
+    ErrorCode,
+):
+    strawberry.enum(_enum)
 
 
 @strawberry.interface

@@ -80,7 +80,7 @@ class ContactsQuery:
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-        filter: ContactFilter | None = None,  # noqa: A002 - the contract's argument name
+        filter: ContactFilter | None = None,
     ) -> Connection[Contact]:
         ctx = info.context
         ctx.require_viewer()

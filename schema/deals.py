@@ -61,7 +61,7 @@ class DealsQuery:
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-        filter: DealFilter | None = None,  # noqa: A002 - the contract's argument name
+        filter: DealFilter | None = None,
     ) -> Connection[Deal]:
         ctx = info.context
         ctx.require_viewer()

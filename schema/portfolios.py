@@ -17,7 +17,9 @@ from schema.common import Connection, Node, PortfolioExportKind, selects
 from schema.users import User, load_user
 
 
-@strawberry.type(description="A linked account as the portfolio sees it: no data of the account itself.")
+@strawberry.type(
+    description="A linked account as the portfolio sees it: no data of the account itself."
+)
 class PortfolioAccount:
     id: strawberry.ID
     name: str

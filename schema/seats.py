@@ -60,7 +60,7 @@ class SeatsQuery:
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-        filter: SeatFilter | None = None,  # noqa: A002 - the contract's argument name
+        filter: SeatFilter | None = None,
     ) -> Connection[Seat]:
         ctx = info.context
         ctx.require_viewer()

@@ -155,7 +155,7 @@ class UsersQuery:
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-        filter: UserFilter | None = None,  # noqa: A002 - the contract's argument name
+        filter: UserFilter | None = None,
     ) -> Connection[User]:
         ctx = info.context
         ctx.require_viewer()

@@ -73,12 +73,10 @@ async def _empty_database(engine: AsyncEngine) -> AsyncIterator[None]:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            await connection.execute(
-                text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            )
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+                await connection.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture

@@ -4,10 +4,12 @@ database, so each test states only what matters to its rule."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -230,14 +232,10 @@ class Factory:
         """``count`` leads, organizations and activities each."""
         base = {"account_id": account.id, "owner_id": owner.id, "created_at": self.now}
         await self._bulk(models.Lead, [{**base, "title": f"Lead {i}"} for i in range(count)])
-        await self._bulk(
-            models.Organization, [{**base, "name": f"Org {i}"} for i in range(count)]
-        )
-        await self._bulk(
-            models.Activity, [{**base, "subject": f"Call {i}"} for i in range(count)]
-        )
+        await self._bulk(models.Organization, [{**base, "name": f"Org {i}"} for i in range(count)])
+        await self._bulk(models.Activity, [{**base, "subject": f"Call {i}"} for i in range(count)])
 
-    async def _bulk(self, model: type[models.Base], rows: list[dict[str, object]]) -> None:
+    async def _bulk(self, model: type[models.Base], rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         async with self.sessionmaker.begin() as session:

@@ -127,7 +127,7 @@ def _dummy(graphql_type: object) -> str:
     if isinstance(inner, GraphQLList):
         return "[]"
     if isinstance(inner, GraphQLEnumType):
-        return next(iter(inner.values))
+        return str(next(iter(inner.values)))
     if isinstance(inner, GraphQLInputObjectType):
         if inner.is_one_of:
             name, field = next(iter(inner.fields.items()))
@@ -139,6 +139,5 @@ def _dummy(graphql_type: object) -> str:
         ]
         return "{" + ", ".join(parts) + "}"
     assert isinstance(inner, GraphQLScalarType)
-    return {"Int": "1", "Boolean": "true", "Float": "1.0", "Decimal": '"1.00"'}.get(
-        inner.name, '"x"'
-    )
+    literals = {"Int": "1", "Boolean": "true", "Float": "1.0", "Decimal": '"1.00"'}
+    return str(literals.get(inner.name, '"x"'))

@@ -66,7 +66,8 @@ def _user_types(schema: GraphQLSchema) -> dict[str, GraphQLNamedType]:
 
 
 def _output_compatible(contract_type: object, served_type: object) -> bool:
-    """Same named type and list shape; the server may promise non-null where the contract doesn't."""
+    """Same named type and list shape; the server may promise non-null where the contract
+    does not."""
     if isinstance(contract_type, GraphQLNonNull):
         return isinstance(served_type, GraphQLNonNull) and _output_compatible(
             contract_type.of_type, served_type.of_type
@@ -131,7 +132,10 @@ def _missing(contract: GraphQLSchema, served: GraphQLSchema) -> list[str]:
                 sfield = stype.fields.get(fname)
                 if sfield is None or str(sfield.type) != str(cfield.type):
                     problems.append(f"input field {name}.{fname}: {cfield.type}")
-                elif cfield.default_value != sfield.default_value and cfield.default_value is not None:
+                elif (
+                    cfield.default_value != sfield.default_value
+                    and cfield.default_value is not None
+                ):
                     problems.append(f"input field {name}.{fname}: default {cfield.default_value}")
         elif isinstance(ctype, GraphQLObjectType | GraphQLInterfaceType):
             assert isinstance(stype, GraphQLObjectType | GraphQLInterfaceType)

@@ -23,8 +23,15 @@ async def test_migrated_database_matches_the_models(engine):
 
 
 async def test_every_account_table_carries_account_id():
-    exempt = {"accounts", "closure_records", "portfolios", "portfolio_accounts",
-              "portfolio_metric_points", "portfolio_billing_rows", "portfolio_exports"}
+    exempt = {
+        "accounts",
+        "closure_records",
+        "portfolios",
+        "portfolio_accounts",
+        "portfolio_metric_points",
+        "portfolio_billing_rows",
+        "portfolio_exports",
+    }
     missing = [
         table.name
         for table in Base.metadata.sorted_tables
@@ -48,8 +55,13 @@ async def test_money_round_trips_exactly(factory, sessionmaker):
 
         for value in ("0.01", "12345678901.99", "-3.10"):
             session.add(
-                Deal(account_id=acme.id, title=value, value=Decimal(value), currency="EUR",
-                     created_at=datetime.now(UTC))
+                Deal(
+                    account_id=acme.id,
+                    title=value,
+                    value=Decimal(value),
+                    currency="EUR",
+                    created_at=datetime.now(UTC),
+                )
             )
     async with sessionmaker() as session:
         from sqlalchemy import func, select

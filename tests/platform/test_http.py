@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from schema.users import UsersQuery
-
 
 async def test_health_and_readiness_probes(api):
     assert (await api.http.get("/healthz")).json() == {"status": "ok"}
@@ -64,21 +62,27 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     assert error["extensions"]["requestId"] == request_id
     assert any(request_id in record.getMessage() for record in caplog.records)
     assert any(record.exc_info for record in caplog.records)
-    assert UsersQuery  # the patched module is the one the schema uses
 
 
 async def test_malformed_queries_are_bad_request_errors(api, factory):
     acme = await factory.account()
-    for document in ["{ users { nope } }", "{ users(", "query($f: Int!) { users(first: $f) { totalCount } }"]:
+    for document in [
+        "{ users { nope } }",
+        "{ users(",
+        "query($f: Int!) { users(first: $f) { totalCount } }",
+    ]:
         codes = await api.error_codes(document, token=acme.owner.token)
-        assert codes and set(codes) == {"BAD_REQUEST"}, document
+        assert codes, document
+        assert set(codes) == {"BAD_REQUEST"}, document
 
 
 async def test_page_size_is_bounded(api, factory):
     acme = await factory.account()
     for first in (101, -1):
         codes = await api.error_codes(
-            "query($f: Int) { users(first: $f) { totalCount } }", {"f": first}, token=acme.owner.token
+            "query($f: Int) { users(first: $f) { totalCount } }",
+            {"f": first},
+            token=acme.owner.token,
         )
         assert codes == ["INVALID_INPUT"]
     codes = await api.error_codes(
@@ -111,6 +115,8 @@ async def test_cursors_walk_every_page_once(api, factory):
 async def test_default_page_size_is_50(api, factory):
     acme = await factory.account()
     await factory.contacts(acme, 60)
-    data = await api.data("{ contacts { edges { cursor } pageInfo { hasNextPage } } }", token=acme.owner.token)
+    data = await api.data(
+        "{ contacts { edges { cursor } pageInfo { hasNextPage } } }", token=acme.owner.token
+    )
     assert len(data["contacts"]["edges"]) == 50
     assert data["contacts"]["pageInfo"]["hasNextPage"] is True

@@ -42,7 +42,8 @@ async def test_other_accounts_users_contacts_and_deals_are_not_found_by_id(api, 
 async def test_lists_show_only_the_viewers_account(api, two_accounts):
     _corp, labs, _alice = two_accounts
     data = await api.data(
-        "{ users { totalCount } contacts { totalCount edges { node { name } } } deals { totalCount } }",
+        "{ users { totalCount } contacts { totalCount edges { node { name } } } "
+        "deals { totalCount } }",
         token=labs.owner.token,
     )
     assert data["users"]["totalCount"] == 1

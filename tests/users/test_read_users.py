@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.enums import Role, UserStatus
+from db.enums import UserStatus
 
 USERS_PAGE = """
 query($first: Int) {
