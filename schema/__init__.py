@@ -16,11 +16,13 @@ from schema.accounts import AccountsQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.billing import BillingQuery
+from schema.billing_preview import BillingPreviewQuery
 from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
 from schema.extensions import MaskUnexpectedErrors
 from schema.portfolios import PortfoliosQuery
 from schema.seats import SeatsQuery
+from schema.user_mutations import UserAdminMutation
 from schema.users import UsersQuery
 
 
@@ -34,12 +36,13 @@ class Query(
     BillingQuery,
     PortfoliosQuery,
     AuditQuery,
+    BillingPreviewQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, UserAdminMutation):
     pass
 
 

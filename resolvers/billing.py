@@ -1,0 +1,232 @@
+"""Billing I/O around the pure rules: the locked billing state, period roll-over, the ledger.
+
+Every billing mutation starts with ``lock_billing``: it locks the account's subscription row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so all
+seat decisions of one account run one after another, then rolls the period over if it is due.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import LedgerEntryKind, SeatStatus
+from db.models import LedgerEntry, Seat, Subscription
+from resolvers import audit
+from resolvers.errors import BusinessError, ErrorCode
+from resolvers.rules import billing as rules
+from resolvers.seats import SeatCounts
+from resolvers.subscriptions import SubscriptionView, read_subscription
+
+
+async def _locked_subscription(session: AsyncSession, account_id: int) -> Subscription:
+    query = (
+        select(Subscription)
+        .where(Subscription.account_id == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).one()
+
+
+async def seat_counts(session: AsyncSession, account_id: int) -> SeatCounts:
+    rows = (
+        await session.execute(
+            select(Seat.status, func.count())
+            .where(Seat.account_id == account_id)
+            .group_by(Seat.status)
+        )
+    ).all()
+    by_status = {SeatStatus(status): int(n) for status, n in rows}
+    return SeatCounts(
+        occupied=by_status.get(SeatStatus.OCCUPIED, 0),
+        free=by_status.get(SeatStatus.FREE, 0),
+        pending_removal=by_status.get(SeatStatus.PENDING_REMOVAL, 0),
+    )
+
+
+def _invoice_rows(
+    account_id: int, view: SubscriptionView, renewing: int, operation_id: str
+) -> list[LedgerEntry]:
+    """The renewal invoice of the period that just started: renewing seats and the tier."""
+    row = view.row
+    period = view.period
+    tier = view.tier
+    lines = (
+        ("Seats", renewing, row.seat_price, rules.round_cents(Decimal(renewing) * row.seat_price)),
+        (f"Contact tier {tier.limit:,}", 1, tier.price, tier.price),
+    )
+    return [
+        LedgerEntry(
+            account_id=account_id,
+            kind=LedgerEntryKind.INVOICE,
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            amount=amount,
+            currency=row.currency,
+            prorated=False,
+            period_start=period.start,
+            period_end=period.end,
+            effective_at=period.start,
+            created_at=period.start,
+            actor_user_id=None,
+            operation_id=operation_id,
+        )
+        for description, quantity, unit_price, amount in lines
+    ]
+
+
+async def roll_over_if_due(session: AsyncSession, account_id: int, now: datetime) -> int:
+    """Advance the subscription past every period boundary <= now; returns how many.
+
+    At each boundary the pending removals due by then are deleted, the period moves on (anchored
+    by ``rules.next_period``) and the renewal invoice for the new period is written to the ledger:
+    renewing seats x seat price, plus the contact tier.
+    """
+    sub = await _locked_subscription(session, account_id)
+    rolled = 0
+    while sub.period_end <= now:
+        boundary = sub.period_end
+        removed = await session.execute(
+            delete(Seat)
+            .where(
+                Seat.account_id == account_id,
+                Seat.status == SeatStatus.PENDING_REMOVAL,
+                or_(Seat.removal_effective_at.is_(None), Seat.removal_effective_at <= boundary),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        following = rules.next_period(
+            rules.BillingPeriod(sub.period_start, boundary), sub.anchor_day
+        )
+        sub.period_start, sub.period_end = following.start, following.end
+        await session.flush()
+        view = await read_subscription(session, account_id)
+        renewing = (await seat_counts(session, account_id)).billable
+        operation_id = uuid.uuid4().hex
+        session.add_all(_invoice_rows(account_id, view, renewing, operation_id))
+        audit.record(
+            session,
+            account_id=account_id,
+            actor_user_id=None,
+            action="billing.renew",
+            target_id=None,
+            occurred_at=boundary,
+            details={
+                "invoice_id": operation_id,
+                "period_start": following.start.isoformat(),
+                "seats_removed": int(removed.rowcount),  # type: ignore[attr-defined]
+                "seats_renewed": renewing,
+            },
+        )
+        rolled += 1
+    if rolled:
+        await session.flush()
+    return rolled
+
+
+@dataclass(frozen=True)
+class BillingSnapshot:
+    """The locked, rolled-over billing state of one account, ready for the pure rules."""
+
+    view: SubscriptionView
+    counts: SeatCounts
+
+    @property
+    def state(self) -> rules.BillingState:
+        row = self.view.row
+        return rules.BillingState(
+            currency=row.currency,
+            seat_price=row.seat_price,
+            period=self.view.period,
+            billable_seats=self.counts.billable,
+            pending_removal_seats=self.counts.pending_removal,
+            tier_ladder=self.view.ladder,
+            tier=self.view.tier,
+        )
+
+
+async def lock_billing(session: AsyncSession, account_id: int, now: datetime) -> BillingSnapshot:
+    """Lock the subscription, roll the period over if due, and read the state to decide on."""
+    await roll_over_if_due(session, account_id, now)
+    view = await read_subscription(session, account_id)
+    return BillingSnapshot(view=view, counts=await seat_counts(session, account_id))
+
+
+def proration_instant(
+    snapshot: BillingSnapshot, requested: datetime | None, now: datetime
+) -> datetime:
+    """The instant to prorate for: the caller's ``prorationDate`` (a preview's) or now.
+
+    Refused (INVALID_INPUT): no time zone, in the future, or before the current period start.
+    """
+    if requested is None:
+        return now
+    field = ["input", "prorationDate"]
+    if requested.tzinfo is None or requested.utcoffset() is None:
+        raise BusinessError.of(
+            ErrorCode.INVALID_INPUT, "prorationDate needs a time zone offset.", field
+        )
+    if requested > now:
+        raise BusinessError.of(ErrorCode.INVALID_INPUT, "prorationDate is in the future.", field)
+    if requested < snapshot.view.period.start:
+        raise BusinessError.of(
+            ErrorCode.INVALID_INPUT,
+            "prorationDate is before the current billing period; ask for a new preview.",
+            field,
+        )
+    return requested
+
+
+def write_ledger(
+    session: AsyncSession,
+    preview: rules.BillingPreview,
+    *,
+    account_id: int,
+    actor_user_id: int,
+    now: datetime,
+) -> str | None:
+    """One ledger row per preview line; returns the operation (charge) id, None if no lines.
+
+    A prorated line is money billed now (CHARGE, effective at the proration instant); a zero line
+    is a change taking effect at the next bill date (SCHEDULED, amount 0).
+    """
+    if not preview.lines:
+        return None
+    operation_id = uuid.uuid4().hex
+    for line in preview.lines:
+        charge = line.prorated
+        session.add(
+            LedgerEntry(
+                account_id=account_id,
+                kind=LedgerEntryKind.CHARGE if charge else LedgerEntryKind.SCHEDULED,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                currency=preview.currency,
+                prorated=line.prorated,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                effective_at=preview.proration_date if charge else preview.next_bill_date,
+                created_at=now,
+                actor_user_id=actor_user_id,
+                operation_id=operation_id,
+            )
+        )
+    return operation_id
+
+
+def billing_details(preview: rules.BillingPreview, charge_id: str | None) -> dict[str, str]:
+    """What an audit event says about money: the charge id and the amounts."""
+    return {
+        "charge_id": charge_id or "",
+        "immediate_charge": f"{preview.immediate_charge} {preview.currency}",
+        "next_invoice_after": f"{preview.next_invoice_after} {preview.currency}",
+    }

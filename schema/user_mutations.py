@@ -1,0 +1,337 @@
+"""User, seat and deal mutations: inputs, payloads and the ``UserAdminMutation`` root fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from db.enums import OwnedItemType as OwnedItemTypeEnum
+from db.enums import Role as RoleEnum
+from resolvers import deals_mutations, seat_changes, users_lifecycle
+from resolvers.context import RequestContext
+from resolvers.errors import BusinessError
+from resolvers.ids import encode_global_id
+from resolvers.rules import billing as rules
+from schema.accounts import SeatSummary, resolve_seat_summary
+from schema.billing import BillingPreview
+from schema.common import OwnedItemType, Role, UserError, user_errors
+from schema.deals import Deal
+from schema.seats import Seat
+from schema.users import OwnedItemCounts, User
+
+# --------------------------------------------------------------------------- inputs
+
+
+@strawberry.input
+class AddUserInput:
+    proration_date: datetime | None = strawberry.UNSET
+    name: str
+    email: str
+    role: Role | None = RoleEnum.REGULAR
+    allow_seat_purchase: bool | None = False
+    idempotency_key: str | None = strawberry.UNSET
+    dry_run: bool | None = False
+
+    def to_data(self, *, dry_run: bool | None = None) -> users_lifecycle.AddUserData:
+        return users_lifecycle.AddUserData(
+            name=self.name,
+            email=self.email,
+            role=RoleEnum(self.role) if self.role is not None else RoleEnum.REGULAR,
+            allow_seat_purchase=bool(self.allow_seat_purchase),
+            idempotency_key=self.idempotency_key or None,
+            proration_date=self.proration_date or None,
+            dry_run=bool(self.dry_run if dry_run is None else dry_run),
+        )
+
+
+@strawberry.input
+class CreateDealInput:
+    title: str
+    value: Decimal
+    owner_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class DeactivateUserInput:
+    user_id: strawberry.ID
+    remove_seat: bool | None = False
+    dry_run: bool | None = False
+
+    def to_data(self, *, dry_run: bool | None = None) -> users_lifecycle.DeactivateUserData:
+        return users_lifecycle.DeactivateUserData(
+            user_id=str(self.user_id),
+            remove_seat=bool(self.remove_seat),
+            dry_run=bool(self.dry_run if dry_run is None else dry_run),
+        )
+
+
+@strawberry.input
+class ReactivateUserInput:
+    proration_date: datetime | None = strawberry.UNSET
+    user_id: strawberry.ID
+    allow_seat_purchase: bool | None = False
+    idempotency_key: str | None = strawberry.UNSET
+    dry_run: bool | None = False
+
+    def to_data(self, *, dry_run: bool | None = None) -> users_lifecycle.ReactivateUserData:
+        return users_lifecycle.ReactivateUserData(
+            user_id=str(self.user_id),
+            allow_seat_purchase=bool(self.allow_seat_purchase),
+            idempotency_key=self.idempotency_key or None,
+            proration_date=self.proration_date or None,
+            dry_run=bool(self.dry_run if dry_run is None else dry_run),
+        )
+
+
+@strawberry.input
+class DeleteUserInput:
+    user_id: strawberry.ID
+    transfer_ownership_to: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class ReassignOwnershipInput:
+    from_user_id: strawberry.ID
+    to_user_id: strawberry.ID
+    item_types: list[OwnedItemType] | None = strawberry.UNSET
+
+
+@strawberry.input
+class SeatCountInput:
+    count: int
+    idempotency_key: str | None = strawberry.UNSET
+    proration_date: datetime | None = strawberry.UNSET
+    dry_run: bool | None = False
+
+    def to_data(self, *, dry_run: bool | None = None) -> seat_changes.SeatCountData:
+        return seat_changes.SeatCountData(
+            count=self.count,
+            idempotency_key=self.idempotency_key or None,
+            proration_date=self.proration_date or None,
+            dry_run=bool(self.dry_run if dry_run is None else dry_run),
+        )
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+@strawberry.type
+class AddUserPayload:
+    user: User | None = None
+    seat: Seat | None = None
+    billing_preview: BillingPreview | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateDealPayload:
+    deal: Deal | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeactivateUserPayload:
+    user: User | None = None
+    owned_items: OwnedItemCounts | None = None
+    billing_preview: BillingPreview | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReactivateUserPayload:
+    user: User | None = None
+    seat: Seat | None = None
+    billing_preview: BillingPreview | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteUserPayload:
+    deleted_user_id: strawberry.ID | None = None
+    user: User | None = None
+    transferred: OwnedItemCounts | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReassignOwnershipPayload:
+    moved: OwnedItemCounts | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SeatChangePayload:
+    seat_summary: SeatSummary | None = None
+    billing_preview: BillingPreview | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _preview_of(error: BusinessError) -> BillingPreview | None:
+    if isinstance(error, seat_changes.SeatPurchaseRequired):
+        return BillingPreview.from_preview(error.preview)
+    return None
+
+
+def _preview(preview: rules.BillingPreview) -> BillingPreview:
+    return BillingPreview.from_preview(preview)
+
+
+def _user_seat_parts(
+    ctx: RequestContext, result: users_lifecycle.UserSeatResult
+) -> tuple[User | None, Seat | None, BillingPreview]:
+    user = User.from_row(result.user, ctx) if result.user is not None else None
+    seat = Seat.from_row(result.seat) if result.seat is not None else None
+    return user, seat, _preview(result.preview)
+
+
+# --------------------------------------------------------------------------- mutations
+
+
+@strawberry.type
+class UserAdminMutation:
+    @strawberry.mutation
+    async def add_user(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: AddUserInput,
+    ) -> AddUserPayload:
+        ctx = info.context
+        try:
+            result = await users_lifecycle.add_user(ctx, input.to_data())
+        except BusinessError as error:
+            return AddUserPayload(
+                billing_preview=_preview_of(error), user_errors=user_errors(error.errors)
+            )
+        user, seat, preview = _user_seat_parts(ctx, result)
+        return AddUserPayload(user=user, seat=seat, billing_preview=preview)
+
+    @strawberry.mutation
+    async def deactivate_user(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: DeactivateUserInput,
+    ) -> DeactivateUserPayload:
+        ctx = info.context
+        try:
+            result = await users_lifecycle.deactivate_user(ctx, input.to_data())
+        except BusinessError as error:
+            return DeactivateUserPayload(user_errors=user_errors(error.errors))
+        counts = await ctx.loaders.owned_counts.load(result.user.id)
+        return DeactivateUserPayload(
+            user=User.from_row(result.user, ctx),
+            owned_items=OwnedItemCounts.from_counts(counts),
+            billing_preview=_preview(result.preview),
+        )
+
+    @strawberry.mutation
+    async def reactivate_user(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: ReactivateUserInput,
+    ) -> ReactivateUserPayload:
+        ctx = info.context
+        try:
+            result = await users_lifecycle.reactivate_user(ctx, input.to_data())
+        except BusinessError as error:
+            return ReactivateUserPayload(
+                billing_preview=_preview_of(error), user_errors=user_errors(error.errors)
+            )
+        user, seat, preview = _user_seat_parts(ctx, result)
+        return ReactivateUserPayload(user=user, seat=seat, billing_preview=preview)
+
+    @strawberry.mutation
+    async def delete_user(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: DeleteUserInput,
+    ) -> DeleteUserPayload:
+        ctx = info.context
+        data = users_lifecycle.DeleteUserData(
+            user_id=str(input.user_id),
+            transfer_ownership_to=(
+                str(input.transfer_ownership_to) if input.transfer_ownership_to else None
+            ),
+        )
+        try:
+            result = await users_lifecycle.delete_user(ctx, data)
+        except BusinessError as error:
+            return DeleteUserPayload(user_errors=user_errors(error.errors))
+        moved = result.transferred
+        return DeleteUserPayload(
+            deleted_user_id=strawberry.ID(encode_global_id("User", result.user.id)),
+            user=User.from_row(result.user, ctx),
+            transferred=OwnedItemCounts.from_counts(moved) if moved is not None else None,
+        )
+
+    @strawberry.mutation
+    async def reassign_ownership(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: ReassignOwnershipInput,
+    ) -> ReassignOwnershipPayload:
+        data = users_lifecycle.ReassignData(
+            from_user_id=str(input.from_user_id),
+            to_user_id=str(input.to_user_id),
+            item_types=(
+                tuple(OwnedItemTypeEnum(t) for t in input.item_types)
+                if isinstance(input.item_types, list)
+                else None
+            ),
+        )
+        try:
+            moved = await users_lifecycle.reassign_ownership(info.context, data)
+        except BusinessError as error:
+            return ReassignOwnershipPayload(user_errors=user_errors(error.errors))
+        return ReassignOwnershipPayload(moved=OwnedItemCounts.from_counts(moved))
+
+    @strawberry.mutation
+    async def add_seats(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: SeatCountInput,
+    ) -> SeatChangePayload:
+        try:
+            preview = await seat_changes.add_seats(info.context, input.to_data())
+        except BusinessError as error:
+            return SeatChangePayload(user_errors=user_errors(error.errors))
+        return SeatChangePayload(
+            seat_summary=await resolve_seat_summary(info.context),
+            billing_preview=_preview(preview),
+        )
+
+    @strawberry.mutation
+    async def remove_unused_seats(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: SeatCountInput,
+    ) -> SeatChangePayload:
+        try:
+            preview = await seat_changes.remove_unused_seats(info.context, input.to_data())
+        except BusinessError as error:
+            return SeatChangePayload(user_errors=user_errors(error.errors))
+        return SeatChangePayload(
+            seat_summary=await resolve_seat_summary(info.context),
+            billing_preview=_preview(preview),
+        )
+
+    @strawberry.mutation
+    async def create_deal(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: CreateDealInput,
+    ) -> CreateDealPayload:
+        data = deals_mutations.CreateDealData(
+            title=input.title,
+            value=input.value,
+            owner_id=str(input.owner_id) if input.owner_id else None,
+        )
+        try:
+            deal = await deals_mutations.create_deal(info.context, data)
+        except BusinessError as error:
+            return CreateDealPayload(user_errors=user_errors(error.errors))
+        return CreateDealPayload(deal=Deal.from_row(deal))
