@@ -17,6 +17,7 @@ from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.billing import BillingQuery
 from schema.billing_preview import BillingPreviewQuery
+from schema.closures import ClosuresMutation, ExportsQuery
 from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
 from schema.extensions import MaskUnexpectedErrors
@@ -37,12 +38,13 @@ class Query(
     PortfoliosQuery,
     AuditQuery,
     BillingPreviewQuery,
+    ExportsQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserAdminMutation):
+class Mutation(AuthMutation, UserAdminMutation, ClosuresMutation):
     pass
 
 

@@ -241,3 +241,79 @@ class Factory:
         async with self.sessionmaker.begin() as session:
             for start in range(0, len(rows), 5000):
                 await session.execute(insert(model), rows[start : start + 5000])
+
+    async def portfolio(
+        self,
+        owner: UserHandle,
+        accounts: Sequence[AccountHandle] = (),
+        *,
+        name: str = "Northwind Group",
+        metric_name: str = "Monthly revenue",
+        metric_points: Sequence[tuple[AccountHandle, int, Decimal]] = (),
+        billing_rows: Sequence[tuple[str, Decimal]] = (),
+        changed_at: datetime | None = None,
+    ) -> int:
+        """A portfolio owned by ``owner`` (in the owner's account) linking ``accounts``.
+
+        ``metric_points`` are ``(account, days ago, value)``; ``billing_rows`` are
+        ``(description, amount)`` in EUR for the current month. Both data sets last changed at
+        ``changed_at`` (default: a day ago). Returns the portfolio id.
+        """
+        changed = changed_at or self.now - timedelta(days=1)
+        today = self.now.date()
+        async with self.sessionmaker.begin() as session:
+            portfolio = models.Portfolio(
+                account_id=owner.account_id,
+                owner_user_id=owner.id,
+                name=name,
+                metric_name=metric_name,
+                created_at=self.now - timedelta(days=60),
+                billing_changed_at=changed,
+                metric_changed_at=changed,
+            )
+            session.add(portfolio)
+            await session.flush()
+            for linked in accounts:
+                session.add(
+                    models.PortfolioAccount(
+                        portfolio_id=portfolio.id,
+                        account_id=linked.id,
+                        linked_at=self.now - timedelta(days=30),
+                    )
+                )
+            for linked, days_ago, value in metric_points:
+                session.add(
+                    models.PortfolioMetricPoint(
+                        portfolio_id=portfolio.id,
+                        account_id=linked.id,
+                        date=today - timedelta(days=days_ago),
+                        value=value,
+                    )
+                )
+            for description, amount in billing_rows:
+                session.add(
+                    models.PortfolioBillingRow(
+                        portfolio_id=portfolio.id,
+                        description=description,
+                        amount=amount,
+                        currency="EUR",
+                        period_start=today.replace(day=1),
+                        period_end=today.replace(day=28),
+                        created_at=self.now - timedelta(days=1),
+                    )
+                )
+            portfolio_id = portfolio.id
+        return portfolio_id
+
+    async def contact_gids(
+        self, account: AccountHandle, status: MarketingStatus | None = None
+    ) -> list[str]:
+        """Global ids of the account's contacts (optionally of one status), oldest first."""
+        from sqlalchemy import select
+
+        query = select(models.Contact.id).where(models.Contact.account_id == account.id)
+        if status is not None:
+            query = query.where(models.Contact.marketing_status == status)
+        async with self.sessionmaker() as session:
+            pks = (await session.scalars(query.order_by(models.Contact.id))).all()
+        return [encode_global_id("Contact", pk) for pk in pks]

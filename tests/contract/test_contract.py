@@ -36,9 +36,6 @@ PENDING_MUTATIONS: set[str] = {
     "createContact",
     "setMarketingStatus",
     "setUserPermissions",
-    "closePortfolio",
-    "transferAccountOwnership",
-    "closeAccount",
 }
 
 

@@ -1,0 +1,95 @@
+"""File downloads over plain HTTP (browsers save these; GraphQL returns text, not files).
+
+- ``GET /exports/portfolios/{portfolioGlobalId}/{billing|metric}.csv``: one portfolio CSV.
+- ``GET /exports/account.zip``: the account's full export, one CSV per entity.
+
+Both need ``Authorization: Bearer <token>``: 401 JSON without a valid token, 404 for an unknown
+or invisible portfolio (or an unknown kind), 403 when the viewer may not take the export. Taking
+a download records it, exactly like the ``portfolioExport`` query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from db.enums import PortfolioExportKind
+from resolvers.auth import authenticate, bearer_token
+from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.errors import BusinessError, ErrorCode
+from resolvers.exports import ExportFile, take_account_export, take_portfolio_export
+
+_STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.FORBIDDEN: 403}
+_KINDS = {kind.value.lower(): kind for kind in PortfolioExportKind}
+
+
+def _error(status: int, code: ErrorCode, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"error": {"code": code.value, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def _download(export: ExportFile) -> Response:
+    return Response(
+        export.content,
+        media_type=export.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def _serve(
+    request: Request, take: Callable[[RequestContext], Awaitable[ExportFile]]
+) -> Response:
+    """Authenticate, run ``take`` in a request context of its own, map refusals to statuses."""
+    services: Services = request.app.state.services
+    ctx = RequestContext(
+        services=services,
+        db=RequestDatabase(services.sessionmaker),
+        now=services.clock.now(),
+        request_id=getattr(request.state, "request_id", ""),
+    )
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            async with ctx.db.read() as session:
+                ctx.viewer_or_none = await authenticate(session, token, ctx.now)
+        if ctx.viewer_or_none is None:
+            return _error(401, ErrorCode.UNAUTHENTICATED, "Send 'Authorization: Bearer <token>'.")
+        try:
+            export = await take(ctx)
+        except BusinessError as refusal:
+            first = refusal.errors[0]
+            return _error(_STATUS.get(first.code, 400), first.code, first.message)
+        return _download(export)
+    finally:
+        await ctx.db.close()
+
+
+async def portfolio_csv(request: Request) -> Response:
+    portfolio_id = str(request.path_params["portfolio_id"])
+    kind = _KINDS.get(str(request.path_params["kind"]))
+
+    async def take(ctx: RequestContext) -> ExportFile:
+        if kind is None:
+            raise BusinessError.of(ErrorCode.NOT_FOUND, "Exports are billing.csv or metric.csv.")
+        return await take_portfolio_export(ctx, portfolio_id, kind)
+
+    return await _serve(request, take)
+
+
+async def account_zip(request: Request) -> Response:
+    return await _serve(request, take_account_export)
+
+
+portfolio_export_route = Route(
+    "/exports/portfolios/{portfolio_id}/{kind}.csv", portfolio_csv, methods=["GET"]
+)
+account_export_route = Route("/exports/account.zip", account_zip, methods=["GET"])
