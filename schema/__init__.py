@@ -21,6 +21,8 @@ from schema.closures import ClosuresMutation, ExportsQuery
 from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
 from schema.extensions import MaskUnexpectedErrors
+from schema.marketing import MarketingMutation, MarketingQuery
+from schema.notifications import NotificationsQuery
 from schema.portfolios import PortfoliosQuery
 from schema.seats import SeatsQuery
 from schema.user_mutations import UserAdminMutation
@@ -39,12 +41,14 @@ class Query(
     AuditQuery,
     BillingPreviewQuery,
     ExportsQuery,
+    MarketingQuery,
+    NotificationsQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserAdminMutation, ClosuresMutation):
+class Mutation(AuthMutation, UserAdminMutation, ClosuresMutation, MarketingMutation):
     pass
 
 

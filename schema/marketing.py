@@ -1,4 +1,13 @@
-"""Marketing contacts: creating contacts, switching marketing status, permissions."""
+"""Marketing contacts: creating contacts, switching marketing status, permissions.
+
+Contract types (``API.graphql``): ``CreateContactInput``/``CreateContactPayload``,
+``SetMarketingStatusInput``/``SetMarketingStatusPayload``,
+``SetUserPermissionsInput``/``SetUserPermissionsPayload``.
+
+Additions (see ``resolvers.marketing`` for the rules):
+``setContactSourceDefault(input: SetContactSourceDefaultInput!): SetContactSourceDefaultPayload!``
+and ``contactSourceDefaults: [ContactSourceDefaultEntry!]!``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +15,17 @@ from datetime import datetime
 
 import strawberry
 
-from schema.common import MarketingStatus
-from schema.contacts import ContactFilter
+from db.enums import ContactSource as ContactSourceEnum
+from db.enums import MarketingStatus as MarketingStatusEnum
+from db.enums import Role as RoleEnum
+from resolvers import marketing
+from resolvers.context import RequestContext
+from resolvers.errors import BusinessError
+from resolvers.rules.marketing import SourceDefault
+from schema.billing import BillingPreview, ContactUsage, resolve_contact_usage
+from schema.common import ContactSource, MarketingStatus, Role, UserError, user_errors
+from schema.contacts import Contact, ContactFilter
+from schema.users import User
 
 
 @strawberry.input
@@ -17,3 +35,162 @@ class SetMarketingStatusInput:
     filter: ContactFilter | None = None
     status: MarketingStatus
     dry_run: bool | None = False
+
+
+@strawberry.input
+class CreateContactInput:
+    name: str
+    email: str | None = None
+    source: ContactSource
+    marketing_status: MarketingStatus | None = None
+
+
+@strawberry.input
+class SetUserPermissionsInput:
+    user_id: strawberry.ID
+    role: Role | None = None
+    can_set_marketing_status: bool | None = None
+
+
+@strawberry.input
+class SetContactSourceDefaultInput:
+    source: ContactSource
+    marketing_status: MarketingStatus
+
+
+@strawberry.type
+class CreateContactPayload:
+    contact: Contact | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetMarketingStatusPayload:
+    updated_count: int = 0
+    usage: ContactUsage | None = None
+    billing_preview: BillingPreview | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetUserPermissionsPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ContactSourceDefaultEntry:
+    source: ContactSource
+    marketing_status: MarketingStatus | None = strawberry.field(
+        description="The status a contact from this source gets when none is given; null when the "
+        "source must always say it (FORM, IMPORT)."
+    )
+    overridden: bool = strawberry.field(
+        description="Whether this account changed the product's default."
+    )
+
+    @classmethod
+    def from_data(cls, entry: SourceDefault) -> ContactSourceDefaultEntry:
+        return cls(
+            source=entry.source,
+            marketing_status=entry.marketing_status,
+            overridden=entry.overridden,
+        )
+
+
+@strawberry.type
+class SetContactSourceDefaultPayload:
+    defaults: list[ContactSourceDefaultEntry] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _entries(entries: list[SourceDefault]) -> list[ContactSourceDefaultEntry]:
+    return [ContactSourceDefaultEntry.from_data(entry) for entry in entries]
+
+
+@strawberry.type
+class MarketingQuery:
+    @strawberry.field
+    async def contact_source_defaults(
+        self, info: strawberry.Info[RequestContext]
+    ) -> list[ContactSourceDefaultEntry]:
+        return _entries(await marketing.contact_source_defaults(info.context))
+
+
+@strawberry.type
+class MarketingMutation:
+    @strawberry.mutation
+    async def create_contact(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: CreateContactInput,
+    ) -> CreateContactPayload:
+        data = marketing.CreateContactData(
+            name=input.name,
+            email=input.email,
+            source=ContactSourceEnum(input.source),
+            marketing_status=MarketingStatusEnum(input.marketing_status)
+            if input.marketing_status is not None
+            else None,
+        )
+        try:
+            row = await marketing.create_contact(info.context, data)
+        except BusinessError as error:
+            return CreateContactPayload(user_errors=user_errors(error.errors))
+        return CreateContactPayload(contact=Contact.from_row(row))
+
+    @strawberry.mutation
+    async def set_marketing_status(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: SetMarketingStatusInput,
+    ) -> SetMarketingStatusPayload:
+        ctx = info.context
+        ctx.require_viewer()
+        try:
+            result = await marketing.set_marketing_status(
+                ctx, marketing.set_marketing_status_data(input)
+            )
+        except BusinessError as error:
+            return SetMarketingStatusPayload(user_errors=user_errors(error.errors))
+        return SetMarketingStatusPayload(
+            updated_count=result.updated_count,
+            usage=await resolve_contact_usage(ctx),
+            billing_preview=BillingPreview.from_preview(result.preview),
+        )
+
+    @strawberry.mutation
+    async def set_user_permissions(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: SetUserPermissionsInput,
+    ) -> SetUserPermissionsPayload:
+        ctx = info.context
+        data = marketing.SetUserPermissionsData(
+            user_id=str(input.user_id),
+            role=RoleEnum(input.role) if input.role is not None else None,
+            can_set_marketing_status=input.can_set_marketing_status,
+        )
+        try:
+            row = await marketing.set_user_permissions(ctx, data)
+        except BusinessError as error:
+            return SetUserPermissionsPayload(user_errors=user_errors(error.errors))
+        return SetUserPermissionsPayload(user=User.from_row(row, ctx))
+
+    @strawberry.mutation
+    async def set_contact_source_default(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: SetContactSourceDefaultInput,
+    ) -> SetContactSourceDefaultPayload:
+        ctx = info.context
+        try:
+            entries = await marketing.set_contact_source_default(
+                ctx, ContactSourceEnum(input.source), MarketingStatusEnum(input.marketing_status)
+            )
+        except BusinessError as error:
+            return SetContactSourceDefaultPayload(
+                defaults=_entries(await marketing.contact_source_defaults(ctx)),
+                user_errors=user_errors(error.errors),
+            )
+        return SetContactSourceDefaultPayload(defaults=_entries(entries))

@@ -32,11 +32,7 @@ SHARED_CONTRACT = REPO.parent / "shared" / "API.graphql"
 VENDORED_CONTRACT = Path(__file__).with_name("API.graphql")
 
 #: Contract mutations whose issue has not landed yet, one per line. Remove a line when it lands.
-PENDING_MUTATIONS: set[str] = {
-    "createContact",
-    "setMarketingStatus",
-    "setUserPermissions",
-}
+PENDING_MUTATIONS: set[str] = set()
 
 
 def is_one_of(input_type: GraphQLInputObjectType) -> bool:
