@@ -67,13 +67,21 @@ async def _seed(
 def _serve(settings: Settings, *, demo: bool) -> None:
     import uvicorn
 
+    from observability import configure_logging
     from server import create_app
 
     if demo:
         _migrate(settings)
         asyncio.run(_seed(settings, users=None, contacts=None, deals=None, only_if_empty=True))
         print(LOGIN_HELP.format(host=settings.host, port=settings.port), flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    configure_logging()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # uvicorn logs through our JSON handler
+        access_log=False,  # one access line per request comes from the app itself
+    )
 
 
 def _export_schema(output: str | None) -> None:

@@ -31,6 +31,13 @@ class Settings:
     #: Page size bounds for every Relay connection.
     default_page_size: int = 50
     max_page_size: int = 100
+    #: Abuse limits per request (see schema/limits.py).
+    max_query_depth: int = 12
+    max_query_aliases: int = 30
+    max_query_cost: int = 50_000
+    max_query_tokens: int = 5_000
+    #: Batched requests (a JSON array body) are refused unless this is above 0.
+    batch_max_operations: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
@@ -48,6 +55,11 @@ class Settings:
             graphiql=_flag("GRAPHIQL", not production),
             introspection=_flag("INTROSPECTION", not production),
             session_ttl=timedelta(hours=float(os.environ.get("SESSION_TTL_HOURS", 14 * 24))),
+            max_query_depth=int(os.environ.get("MAX_QUERY_DEPTH", "12")),
+            max_query_aliases=int(os.environ.get("MAX_QUERY_ALIASES", "30")),
+            max_query_cost=int(os.environ.get("MAX_QUERY_COST", "50000")),
+            max_query_tokens=int(os.environ.get("MAX_QUERY_TOKENS", "5000")),
+            batch_max_operations=int(os.environ.get("GRAPHQL_BATCH_MAX_OPERATIONS", "0")),
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             cors_origins=origins,

@@ -7,6 +7,7 @@ same app the CLI serves, standing on any date and any database.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,6 +24,14 @@ from strawberry.asgi import GraphQL
 
 from config import Settings
 from db.engine import create_engine, create_sessionmaker
+from observability import (
+    PROMETHEUS_CONTENT_TYPE,
+    Metrics,
+    RequestStats,
+    count_request_statements,
+    current_stats,
+    log_request,
+)
 from resolvers.auth import authenticate, bearer_token
 from resolvers.clock import Clock, SystemClock
 from resolvers.context import RequestContext, RequestDatabase, Services
@@ -39,9 +49,10 @@ class RequestScope:
     The database is closed after the response is sent, whatever happened in between.
     """
 
-    def __init__(self, app: ASGIApp, services: Services) -> None:
+    def __init__(self, app: ASGIApp, services: Services, metrics: Metrics) -> None:
         self.app = app
         self.services = services
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,9 +64,15 @@ class RequestScope:
         state["request_id"] = request_id
         database = RequestDatabase(self.services.sessionmaker)
         state["database"] = database
+        stats = RequestStats(started=time.perf_counter())
+        state["stats"] = stats
+        token = current_stats.set(stats)
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers") or [])
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message["headers"] = headers
@@ -65,6 +82,15 @@ class RequestScope:
             await self.app(scope, receive, send_with_id)
         finally:
             await database.close()
+            current_stats.reset(token)
+            duration = log_request(
+                request_id=request_id,
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                stats=stats,
+            )
+            self.metrics.observe(stats, status, duration)
 
 
 def _clean_request_id(raw: bytes | None) -> str | None:
@@ -83,6 +109,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
         )
+        # Our context is not a dict, so Strawberry cannot hand us the request there; stats go
+        # through the request state instead.
         self.services = services
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
@@ -92,11 +120,14 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             db=state.database,
             now=self.services.clock.now(),
             request_id=state.request_id,
+            client_address=request.client.host if request.client else None,
         )
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             async with ctx.db.read() as session:
                 ctx.viewer_or_none = await authenticate(session, token, ctx.now)
+        if ctx.viewer_or_none is not None:
+            state.stats.viewer_id = ctx.viewer_or_none.user_id
         return ctx
 
 
@@ -117,6 +148,9 @@ def create_app(
             clock=clock or SystemClock(),
         )
     graphql_app = GraphQLApp(services)
+    count_request_statements(services.engine)
+    metrics = Metrics(services.engine)
+    settings = services.settings
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -129,6 +163,9 @@ def create_app(
             logger.exception("readiness check failed")
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        return Response(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -144,9 +181,19 @@ def create_app(
             account_export_route,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
     )
     app.state.services = services
-    app.add_middleware(RequestScope, services=services)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
+            max_age=600,
+        )
+    app.add_middleware(RequestScope, services=services, metrics=metrics)
 
     return app

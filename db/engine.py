@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 #: Execution option marking a connection whose transaction will write (see ``_on_begin``).
 WRITE_TRANSACTION = "crm_write_transaction"
@@ -28,14 +29,18 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(database_url: str, *, search_path: str | None = None) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, search_path: str | None = None, pooled: bool = True
+) -> AsyncEngine:
+    """``pooled=False`` opens a connection per use: for callers that run each request on a new
+    event loop (a pooled asyncpg or aiosqlite connection belongs to the loop that opened it)."""
     url = make_url(database_url)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if url.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
     elif search_path:
         kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
-    if url.get_backend_name() == "postgresql":
+    if url.get_backend_name() == "postgresql" and pooled:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
@@ -84,6 +89,12 @@ class StatementCounter:
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
+def is_transaction_control(statement: str) -> bool:
+    """SQLite's explicit BEGIN is not a query (PostgreSQL's is not even a cursor call), so
+    statement counts leave transaction control out and agree across databases."""
+    return statement.lstrip().upper().startswith(_TRANSACTION_CONTROL)
+
+
 @contextmanager
 def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     counter = StatementCounter()
@@ -91,8 +102,8 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     def _before(
         _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
     ) -> None:
-        if statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
-            return  # SQLite's explicit BEGIN is not a query; PostgreSQL's is not even a cursor call
+        if is_transaction_control(statement):
+            return
         counter.count += 1
         counter.statements.append(statement)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,9 +15,10 @@ from db.enums import UserStatus
 from db.models import AuthSession, User
 from resolvers import audit
 from resolvers.context import RequestContext, Viewer
-from resolvers.errors import BusinessError, ErrorCode
+from resolvers.errors import RATE_LIMITED, BusinessError, ErrorCode, request_error
 from resolvers.ids import encode_global_id
 from resolvers.security import hash_token, new_token, verify_password
+from resolvers.throttle import login_keys
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -67,24 +70,27 @@ _BAD_CREDENTIALS = BusinessError.of(
 async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
     """Open a session for an active user whose password matches.
 
-    The same email may exist in two accounts; the first (oldest) user whose password verifies
-    wins. A miss costs one password verification too, so timing does not tell emails apart.
+    The same email may exist in two accounts; the oldest user whose password verifies wins. A
+    miss costs one password verification too, so timing does not tell emails apart. Repeated
+    failures per email and per client address slow down (``resolvers.throttle``).
     """
-    normalized = email.strip().lower()
+    keys = login_keys(email, ctx.client_address)
+    throttle = ctx.services.login_throttle
+    wait = throttle.wait_for(keys, ctx.now)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        raise request_error(
+            RATE_LIMITED,
+            f"Too many failed sign-in attempts. Try again in {seconds} seconds.",
+            extra={"retryAfter": seconds},
+        )
+    matched = await _verified_user(ctx, email.strip().lower(), password)
+    if matched is None:
+        throttle.failed(keys, ctx.now)
+        raise _BAD_CREDENTIALS
+    throttle.succeeded(next(iter(keys)))
+    token = new_token()
     async with ctx.db.write() as session:
-        candidates = (
-            await session.scalars(
-                select(User)
-                .where(User.email_normalized == normalized, User.status == UserStatus.ACTIVE)
-                .order_by(User.id)
-            )
-        ).all()
-        matched = next((u for u in candidates if verify_password(u.password_hash, password)), None)
-        if not candidates:
-            verify_password(None, password)
-        if matched is None:
-            raise _BAD_CREDENTIALS
-        token = new_token()
         session.add(
             AuthSession(
                 account_id=matched.account_id,
@@ -103,6 +109,25 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
             occurred_at=ctx.now,
         )
     return LoginResult(token=token, user=matched)
+
+
+async def _verified_user(ctx: RequestContext, normalized_email: str, password: str) -> User | None:
+    async with ctx.db.read() as session:
+        candidates = (
+            await session.scalars(
+                select(User)
+                .where(User.email_normalized == normalized_email, User.status == UserStatus.ACTIVE)
+                .order_by(User.id)
+            )
+        ).all()
+    # argon2 is deliberately slow: verify off the event loop so other requests keep flowing.
+    if not candidates:
+        await asyncio.to_thread(verify_password, None, password)  # same cost as a miss
+        return None
+    for user in candidates:
+        if await asyncio.to_thread(verify_password, user.password_hash, password):
+            return user
+    return None
 
 
 async def logout(ctx: RequestContext) -> None:

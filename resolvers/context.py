@@ -22,6 +22,7 @@ from db.engine import WRITE_TRANSACTION
 from db.enums import Role
 from resolvers.clock import Clock
 from resolvers.errors import forbidden, unauthenticated
+from resolvers.throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
@@ -35,6 +36,7 @@ class Services:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class RequestDatabase:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
+        self._closed = False
 
     def _current(self) -> AsyncSession:
         if self._session is None:
@@ -69,6 +72,13 @@ class RequestDatabase:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._lock:
+            if self._closed:
+                # graphql-core can finish a response while a sibling field's loader is still
+                # pending (an error nulls the parent first); such a straggler gets a session of
+                # its own instead of the closed one.
+                async with self._sessionmaker() as session:
+                    yield session
+                return
             yield self._current()
 
     @asynccontextmanager
@@ -88,9 +98,12 @@ class RequestDatabase:
             await session.commit()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close after any in-flight use (the lock waits for it)."""
+        async with self._lock:
+            self._closed = True
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
 
 
 @dataclass
@@ -100,6 +113,7 @@ class RequestContext:
     #: The request's instant: every rule in one request sees the same "now".
     now: datetime
     request_id: str
+    client_address: str | None = None
     viewer_or_none: Viewer | None = None
     loaders: Loaders = field(init=False)
     #: Set by mutations that end the caller's own session (logout, closures).

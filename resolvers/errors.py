@@ -51,11 +51,19 @@ class BusinessError(Exception):
         return cls(UserErrorData(code, message, tuple(field) if field is not None else None))
 
 
+#: Request-level codes beyond the contract's ErrorCode enum (GraphQL errors only, never data).
+RATE_LIMITED = "RATE_LIMITED"
+
+
 def request_error(
-    code: ErrorCode, message: str, *, field: Sequence[str | int] | None = None
+    code: ErrorCode | str,
+    message: str,
+    *,
+    field: Sequence[str | int] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> GraphQLError:
     """A GraphQL error (not data) with a machine-readable ``extensions.code``."""
-    extensions: dict[str, object] = {"code": code.value}
+    extensions: dict[str, object] = {"code": str(code), **(extra or {})}
     if field is not None:
         extensions["field"] = [str(part) for part in field]
     return GraphQLError(message, extensions=extensions)

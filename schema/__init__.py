@@ -6,10 +6,14 @@ all, so adding a domain is one line here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from config import Settings
 from schema.accounts import AccountsQuery
@@ -20,7 +24,8 @@ from schema.billing_preview import BillingPreviewQuery
 from schema.closures import ClosuresMutation, ExportsQuery
 from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
-from schema.extensions import MaskUnexpectedErrors
+from schema.extensions import MaskUnexpectedErrors, RecordOperationName
+from schema.limits import QueryLimits, QueryLimitsExtension
 from schema.marketing import MarketingMutation, MarketingQuery
 from schema.notifications import NotificationsQuery
 from schema.portfolios import PortfoliosQuery
@@ -39,32 +44,57 @@ class Query(
     BillingQuery,
     PortfoliosQuery,
     AuditQuery,
-    BillingPreviewQuery,
     ExportsQuery,
     MarketingQuery,
     NotificationsQuery,
+    BillingPreviewQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserAdminMutation, ClosuresMutation, MarketingMutation):
+class Mutation(AuthMutation, MarketingMutation, ClosuresMutation, UserAdminMutation):
     pass
+
+
+class CrmSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Client mistakes are not server errors: no log line for them (the access log has the
+        request). Unexpected exceptions are logged, with the request id, by
+        ``MaskUnexpectedErrors``."""
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    extensions: list[type[SchemaExtension] | SchemaExtension] = [MaskUnexpectedErrors]
+    limits = QueryLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_query_aliases,
+        max_cost=settings.max_query_cost,
+        max_tokens=settings.max_query_tokens,
+        default_page_size=settings.default_page_size,
+    )
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        MaskUnexpectedErrors,
+        RecordOperationName,
+        lambda: QueryLimitsExtension(limits),
+    ]
     if not settings.introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     from schema.types import EXTRA_TYPES
 
-    return strawberry.Schema(
+    return CrmSchema(
         query=Query,
         mutation=Mutation,
         types=EXTRA_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            batching_config={"max_operations": settings.batch_max_operations}
+            if settings.batch_max_operations > 0
+            else None,
+        ),
     )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from observability import current_stats
+
 logger = logging.getLogger("crm_admin.errors")
 
 INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id when reporting it."
@@ -20,6 +22,30 @@ def _is_expected(error: GraphQLError) -> bool:
         return True
     original = error.original_error
     return original is None or isinstance(original, GraphQLError)
+
+
+def _code_of(error: GraphQLError) -> str:
+    # graphql-core's parser enforces the token cap and says so only in its message.
+    if "tokens. Parsing aborted" in error.message:
+        return "QUERY_LIMIT_EXCEEDED"
+    return "BAD_REQUEST"
+
+
+class RecordOperationName(SchemaExtension):
+    """Hands the operation name to the request's log line and metrics."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        stats = current_stats.get()
+        if stats is not None:
+            context = self.execution_context
+            name = context.operation_name
+            if name is None and context.graphql_document is not None:
+                try:
+                    name = f"anonymous {context.operation_type.value}"
+                except Exception:
+                    name = None
+            stats.operation_name = (name or "-")[:64]
 
 
 class MaskUnexpectedErrors(SchemaExtension):
@@ -39,7 +65,7 @@ class MaskUnexpectedErrors(SchemaExtension):
     def _process(self, error: GraphQLError, context: Any, request_id: str | None) -> GraphQLError:
         if _is_expected(error):
             if not error.extensions or "code" not in error.extensions:
-                error.extensions = {**(error.extensions or {}), "code": "BAD_REQUEST"}
+                error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
             return error
         viewer = getattr(context, "viewer_or_none", None)
         logger.error(

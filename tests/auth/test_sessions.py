@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from db.models import AuthSession
 from schema import build_schema
+from tests.contract.test_contract import is_one_of
 from tests.factories import PASSWORD
 
 LOGIN = """
@@ -129,7 +130,7 @@ def _dummy(graphql_type: object) -> str:
     if isinstance(inner, GraphQLEnumType):
         return str(next(iter(inner.values)))
     if isinstance(inner, GraphQLInputObjectType):
-        if inner.is_one_of:
+        if is_one_of(inner):
             name, field = next(iter(inner.fields.items()))
             return f"{{{name}: {_dummy(GraphQLNonNull(field.type))}}}"
         parts = [
@@ -141,3 +142,28 @@ def _dummy(graphql_type: object) -> str:
     assert isinstance(inner, GraphQLScalarType)
     literals = {"Int": "1", "Boolean": "true", "Float": "1.0", "Decimal": '"1.00"'}
     return str(literals.get(inner.name, '"x"'))
+
+
+async def test_repeated_failures_slow_down_then_a_wait_lets_the_user_in(api, factory, clock):
+    await factory.account()
+    wrong = {"email": "owner@acmecorp.example", "password": "wrong"}
+    for _ in range(4):  # three free failures, the fourth starts the back-off
+        payload = (await api.data(LOGIN, wrong))["login"]
+        assert payload["userErrors"][0]["code"] == "UNAUTHENTICATED"
+    body = await api.execute(LOGIN, {"email": "owner@acmecorp.example", "password": PASSWORD})
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["retryAfter"] >= 1
+    clock.advance(timedelta(seconds=error["extensions"]["retryAfter"]))
+    payload = (await api.data(LOGIN, {"email": "owner@acmecorp.example", "password": PASSWORD}))[
+        "login"
+    ]
+    assert payload["token"]
+
+
+async def test_one_address_failing_on_many_emails_is_throttled(api, factory):
+    await factory.account()
+    for i in range(21):
+        await api.execute(LOGIN, {"email": f"guess{i}@x.example", "password": "nope"})
+    body = await api.execute(LOGIN, {"email": "owner@acmecorp.example", "password": PASSWORD})
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
