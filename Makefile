@@ -34,6 +34,11 @@ test-postgres: $(STAMP)
 	bash .ci/postgres-ready
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
+## Benchmark: GraphQL vs hand-written reference on SQLite and PostgreSQL (bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 schema: $(STAMP)
 	$(BIN)/crm-admin export-schema --output schema.graphql
 

@@ -1,0 +1,144 @@
+"""Profile the users page in-process: ``python -m bench.profile_users_page [--runs N]``.
+
+Builds the real app (``server.create_app``) on a seeded database (a fresh large SQLite data set
+in a temp dir unless ``--database-url`` names one), logs in, then sends the users-page query
+N times through ``httpx.ASGITransport`` under pyinstrument. Prints the call tree (top frames)
+and the self time grouped by library, which is what "what dominates" in RESULTS.md is read from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.harness import log, login, seed
+from bench.operations import USERS_PAGE
+
+_GROUPS = (
+    ("graphql/", "graphql-core (execution, completion, validation)"),
+    ("strawberry/", "strawberry (resolver wrappers, types, extensions)"),
+    ("sqlalchemy/", "SQLAlchemy (ORM, compiling, result rows)"),
+    ("aiosqlite/", "aiosqlite / sqlite3 driver"),
+    ("asyncpg/", "asyncpg driver"),
+    ("asyncio/", "asyncio (tasks, futures, locks, event loop)"),
+    ("starlette/", "starlette"),
+    ("json/", "json encoding"),
+    ("/work/main/", "the project (resolvers, schema, loaders)"),
+)
+
+
+def _group(file_path: str) -> str:
+    for marker, name in _GROUPS:
+        if marker in file_path:
+            return name
+    return "other (stdlib, greenlet, threading, ...)"
+
+
+def self_time_by_group(session: Any) -> list[tuple[str, float]]:
+    """Sum every frame's self time (time not spent in a child frame) per library.
+
+    pyinstrument records self time in synthetic ``[self]`` children (counted for their parent's
+    library) and time a coroutine waited in ``[await]`` children (counted apart: the database
+    thread or I/O, which this profile of the main thread does not see).
+    """
+    totals: dict[str, float] = defaultdict(float)
+
+    def walk(frame: Any, parent_group: str) -> None:
+        if frame.function == "[await]":
+            totals["awaiting (database thread, I/O)"] += frame.time
+            return
+        group = parent_group if frame.is_synthetic else _group(frame.file_path or "")
+        children_time = sum(child.time for child in frame.children)
+        totals[group] += max(frame.time - children_time, 0.0)
+        for child in frame.children:
+            walk(child, group)
+
+    root = session.root_frame()
+    if root is not None:
+        walk(root, "other (stdlib, greenlet, threading, ...)")
+    return sorted(totals.items(), key=lambda item: -item[1])
+
+
+async def profile(url: str, runs: int) -> None:
+    from pyinstrument import Profiler
+
+    from config import Settings
+    from db.engine import count_statements, create_engine, create_sessionmaker
+    from resolvers.clock import SystemClock
+    from resolvers.context import Services
+    from server import create_app
+
+    engine = create_engine(url)
+    settings = Settings(database_url=url, environment="production", graphiql=False)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        clock=SystemClock(),
+    )
+    app = create_app(services=services)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            token = await login(client, "/graphql")
+            headers = {"Authorization": f"Bearer {token}"}
+            body = {"query": USERS_PAGE}
+            warm = await client.post("/graphql", json=body, headers=headers)
+            if b'"errors"' in warm.content:
+                raise SystemExit(f"users page failed: {warm.text[:500]}")
+            with count_statements(engine) as counter:
+                await client.post("/graphql", json=body, headers=headers)
+            profiler = Profiler(interval=0.0005, async_mode="enabled")
+            started = time.perf_counter()
+            profiler.start()
+            for _ in range(runs):
+                await client.post("/graphql", json=body, headers=headers)
+            profiler.stop()
+            took = time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    log(
+        f"users page: {runs} runs in {took:.2f} s under the profiler "
+        f"({took / runs * 1000:.0f} ms each), {counter.count} SQL statements per request, "
+        f"{len(warm.content):,} bytes of JSON\n"
+    )
+    log(profiler.output_text(unicode=True, color=False, show_all=False, short_mode=False))
+    log("Self time by library:")
+    session = profiler.last_session
+    assert session is not None
+    total = session.duration or 1.0
+    for name, seconds in self_time_by_group(session):
+        log(f"  {seconds / total * 100:5.1f} %  {seconds:7.2f} s  {name}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_users_page")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--database-url", help="a seeded database (default: seed a fresh SQLite one in a temp dir)"
+    )
+    args = parser.parse_args(argv)
+    folder: Path | None = None
+    url = args.database_url
+    if url is None:
+        folder = Path(tempfile.mkdtemp(prefix="crm-admin-profile-"))
+        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+        log("seeding a fresh SQLite database")
+        seed(url)
+    try:
+        asyncio.run(profile(url, args.runs))
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
