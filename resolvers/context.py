@@ -121,6 +121,10 @@ class RequestContext:
     #: Per-request memo for single values read by several fields (e.g. the subscription).
     #: Mutations that change such a value drop its entry.
     memo: dict[str, object] = field(default_factory=dict)
+    #: API objects built from rows this request, by (type name, key): see schema.users.user_object.
+    objects: dict[tuple[str, int], tuple[object, object]] = field(default_factory=dict)
+    #: ``schema.common.selects`` answers, by (field node id, field name).
+    selection_memo: dict[tuple[int, str], bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from resolvers.loaders import Loaders

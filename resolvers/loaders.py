@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Select, func, literal, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
@@ -120,10 +121,50 @@ class Loaders:
             for uid in user_ids
         ]
 
+    def _first_per_owner(
+        self,
+        model: type[models.Contact] | type[models.Deal],
+        owner_ids: list[int],
+        limit: int,
+        after: int | None,
+        session: AsyncSession,
+    ) -> Select[Any]:
+        """The first ``limit`` items of each owner, each owner walking its own index range.
+
+        A per-owner ``ORDER BY id LIMIT n`` reads n rows per owner from the (account_id,
+        owner_id) index; a ROW_NUMBER() window would rank every item of every owner first
+        (about 60 ms instead of 1 ms for 100 owners on SQLite). PostgreSQL says it with LATERAL;
+        SQLite with a correlated ``id IN (... LIMIT n)`` evaluated once per owner.
+        """
+        owner = aliased(models.User)
+        inner = aliased(model)
+        conditions = [inner.account_id == self._account_id, inner.owner_id == owner.id]
+        if after is not None:
+            conditions.append(inner.id > after)
+        owners = [owner.account_id == self._account_id, owner.id.in_(owner_ids)]
+        if session.bind.dialect.name == "postgresql":
+            per_owner = select(inner).where(*conditions).order_by(inner.id).limit(limit).lateral()
+            entity = aliased(model, per_owner)
+            return (
+                select(entity)
+                .select_from(owner)
+                .join(per_owner, true())
+                .where(*owners)
+                .order_by(per_owner.c.owner_id, per_owner.c.id)
+            )
+        first_ids = select(inner.id).where(*conditions).order_by(inner.id).limit(limit)
+        return (
+            select(model)
+            .select_from(owner)
+            .join(model, model.id.in_(first_ids.correlate(owner)))
+            .where(*owners)
+            .order_by(model.owner_id, model.id)
+        )
+
     async def _load_pages_by_owner(
         self, model: type[models.Contact] | type[models.Deal], keys: list[OwnerPageKey]
     ) -> list[Page[Any]]:
-        """First-N-per-owner with ROW_NUMBER(): one query per distinct (first, after) pair."""
+        """First N per owner: one query per distinct (first, after) pair."""
         groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
         for key in keys:
             groups[(key.first, key.after)].append(key.owner_id)
@@ -135,25 +176,7 @@ class Loaders:
             for (first, after), owner_ids in groups.items():
                 if first == 0:
                     continue
-                conditions = [model.account_id == self._account_id, model.owner_id.in_(owner_ids)]
-                if after is not None:
-                    conditions.append(model.id > after)
-                ranked = (
-                    select(
-                        model,
-                        func.row_number()
-                        .over(partition_by=model.owner_id, order_by=model.id)
-                        .label("position"),
-                    )
-                    .where(*conditions)
-                    .subquery()
-                )
-                entity = aliased(model, ranked)
-                query = (
-                    select(entity)
-                    .where(ranked.c.position <= first + 1)
-                    .order_by(ranked.c.owner_id, ranked.c.id)
-                )
+                query = self._first_per_owner(model, owner_ids, first + 1, after, session)
                 rows: Sequence[Any] = (await session.scalars(query)).all()
                 for row in rows:
                     items[(first, after, int(row.owner_id or 0))].append(row)

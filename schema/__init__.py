@@ -11,7 +11,7 @@ from collections.abc import Callable
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.extensions import AddValidationRules, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -79,6 +79,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         MaskUnexpectedErrors,
         RecordOperationName,
         lambda: QueryLimitsExtension(limits),
+        # Clients send the same few documents again and again: validate each once. (Strawberry's
+        # ParserCache is left out: a syntax error raised from its hook escapes the operation
+        # hooks, so it would reach the client without an error code.)
+        lambda: ValidationCache(maxsize=256),
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))

@@ -13,6 +13,7 @@ from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from schema.common import Connection, Node, selects
+from schema.prefetch import MaybeAwaitable
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -39,11 +40,11 @@ class AuditEvent(Node):
             details=row.details,
         )
 
-    @strawberry.field
-    async def actor(self, info: strawberry.Info[RequestContext]) -> UserRef | None:
-        from schema.users import load_user
+    @strawberry.field(graphql_type=UserRef | None)
+    def actor(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
+        from schema.users import user_now_or_later
 
-        return await load_user(info.context, self.actor_pk)
+        return user_now_or_later(info.context, self.actor_pk)
 
 
 @strawberry.input

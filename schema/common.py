@@ -140,8 +140,18 @@ def money(amount: Decimal, currency: str) -> Money:
 def selects(info: strawberry.Info, name: str) -> bool:
     """Whether the current field's selection asks for ``name`` (fragments included).
 
-    Lets a resolver skip work nobody asked for, e.g. the COUNT behind ``totalCount``.
+    Lets a resolver skip work nobody asked for, e.g. the COUNT behind ``totalCount``. The answer
+    is kept per field node for the request: a nested connection asks once per parent object.
     """
+    memo: dict[tuple[int, str], bool] = info.context.selection_memo
+    key = (id(info._raw_info.field_nodes[0]), name)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _selects(info, name)
+    return found
+
+
+def _selects(info: strawberry.Info, name: str) -> bool:
     from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
     def walk(selections: list[SelectedField | FragmentSpread | InlineFragment]) -> bool:

@@ -15,6 +15,7 @@ from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from schema.common import Connection, ContactSource, MarketingStatus, Node, selects
+from schema.prefetch import MaybeAwaitable, node_fields
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -45,11 +46,11 @@ class Contact(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field
-    async def owner(self, info: strawberry.Info[RequestContext]) -> UserRef | None:
-        from schema.users import load_user
+    @strawberry.field(graphql_type=UserRef | None)
+    def owner(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
+        from schema.users import user_now_or_later
 
-        return await load_user(info.context, self.owner_pk)
+        return user_now_or_later(info.context, self.owner_pk)
 
 
 @strawberry.input
@@ -86,4 +87,7 @@ class ContactsQuery:
         ctx.require_viewer()
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         rows = await list_contacts(ctx, page, filter.to_data() if filter else None)
+        from schema.users import prefetch_owners
+
+        await prefetch_owners(ctx, node_fields(info), [rows])
         return Connection.from_page(rows, Contact.from_row)

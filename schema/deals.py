@@ -12,6 +12,7 @@ from resolvers.deals import DealFilterData, list_deals
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from schema.common import Connection, Money, Node, money, selects
+from schema.prefetch import MaybeAwaitable, node_fields
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -34,11 +35,11 @@ class Deal(Node):
             value=money(row.value, row.currency),
         )
 
-    @strawberry.field
-    async def owner(self, info: strawberry.Info[RequestContext]) -> UserRef | None:
-        from schema.users import load_user
+    @strawberry.field(graphql_type=UserRef | None)
+    def owner(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
+        from schema.users import user_now_or_later
 
-        return await load_user(info.context, self.owner_pk)
+        return user_now_or_later(info.context, self.owner_pk)
 
 
 @strawberry.input
@@ -67,4 +68,7 @@ class DealsQuery:
         ctx.require_viewer()
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         rows = await list_deals(ctx, page, filter.to_data() if filter else None)
+        from schema.users import prefetch_owners
+
+        await prefetch_owners(ctx, node_fields(info), [rows])
         return Connection.from_page(rows, Deal.from_row)

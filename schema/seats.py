@@ -14,6 +14,7 @@ from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from resolvers.seats import list_seats
 from schema.common import Connection, Node, SeatStatus, selects
+from schema.prefetch import MaybeAwaitable
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -40,11 +41,15 @@ class Seat(Node):
             removal_effective_at=row.removal_effective_at,
         )
 
-    @strawberry.field
-    async def user(self, info: strawberry.Info[RequestContext]) -> UserRef | None:
-        from schema.users import load_user
+    @classmethod
+    def from_optional_row(cls, row: models.Seat | None) -> Seat | None:
+        return cls.from_row(row) if row is not None else None
 
-        return await load_user(info.context, self.user_pk)
+    @strawberry.field(graphql_type=UserRef | None)
+    def user(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
+        from schema.users import user_now_or_later
+
+        return user_now_or_later(info.context, self.user_pk)
 
 
 @strawberry.input

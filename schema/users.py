@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from db import models
 from db.enums import Role as RoleEnum
@@ -13,9 +15,18 @@ from db.enums import UserStatus as UserStatusEnum
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts, OwnerPageKey
-from resolvers.pagination import PageRequest
+from resolvers.pagination import Page, PageRequest
 from resolvers.users import UserFilterData, display_name, list_users
 from schema.common import Connection, Node, Role, UserStatus, selects
+from schema.prefetch import (
+    MaybeAwaitable,
+    asks_for,
+    fields_under,
+    gather_quietly,
+    int_argument,
+    node_fields,
+    now_or_later,
+)
 
 if TYPE_CHECKING:
     from schema.contacts import Contact
@@ -79,44 +90,58 @@ class User(Node):
             deleted_at=row.deleted_at,
         )
 
-    @strawberry.field
-    async def seat(self, info: strawberry.Info[RequestContext]) -> SeatRef | None:
+    # The nested fields below are synchronous: when the list that produced this user prefetched
+    # the level (schema/prefetch.py) they read the loaders' caches at once; otherwise
+    # ``now_or_later`` hands graphql-core the loader's awaitable.
+
+    @strawberry.field(graphql_type=SeatRef | None)
+    def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Seat | None]:
         from schema.seats import Seat
 
-        row = await info.context.loaders.seat_by_user.load(self.pk)
-        return Seat.from_row(row) if row is not None else None
+        return now_or_later(info.context.loaders.seat_by_user, self.pk, Seat.from_optional_row)
 
-    @strawberry.field
-    async def owned_items(self, info: strawberry.Info[RequestContext]) -> OwnedItemCounts:
-        return OwnedItemCounts.from_counts(await info.context.loaders.owned_counts.load(self.pk))
+    @strawberry.field(graphql_type=OwnedItemCounts)
+    def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
+        return now_or_later(info.context.loaders.owned_counts, self.pk, OwnedItemCounts.from_counts)
 
-    @strawberry.field
-    async def contacts(
+    @strawberry.field(graphql_type=Connection[ContactRef])
+    def contacts(
         self,
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[ContactRef]:
+    ) -> MaybeAwaitable[Connection[Contact]]:
         from schema.contacts import Contact
 
-        page = PageRequest.parse(info.context, first, after)
-        key = OwnerPageKey(self.pk, page.first, page.after, selects(info, "totalCount"))
-        rows = await info.context.loaders.contacts_by_owner.load(key)
-        return Connection.from_page(rows, Contact.from_row)
+        key = owner_page_key(info, self.pk, first, after)
+        return now_or_later(
+            info.context.loaders.contacts_by_owner,
+            key,
+            lambda page: Connection.from_page(page, Contact.from_row),
+        )
 
-    @strawberry.field
-    async def deals(
+    @strawberry.field(graphql_type=Connection[DealRef])
+    def deals(
         self,
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[DealRef]:
+    ) -> MaybeAwaitable[Connection[Deal]]:
         from schema.deals import Deal
 
-        page = PageRequest.parse(info.context, first, after)
-        key = OwnerPageKey(self.pk, page.first, page.after, selects(info, "totalCount"))
-        rows = await info.context.loaders.deals_by_owner.load(key)
-        return Connection.from_page(rows, Deal.from_row)
+        key = owner_page_key(info, self.pk, first, after)
+        return now_or_later(
+            info.context.loaders.deals_by_owner,
+            key,
+            lambda page: Connection.from_page(page, Deal.from_row),
+        )
+
+
+def owner_page_key(
+    info: strawberry.Info[RequestContext], owner_pk: int, first: int | None, after: str | None
+) -> OwnerPageKey:
+    page = PageRequest.parse(info.context, first, after)
+    return OwnerPageKey(owner_pk, page.first, page.after, selects(info, "totalCount"))
 
 
 @strawberry.input
@@ -133,12 +158,67 @@ class UserFilter:
         )
 
 
+def user_object(ctx: RequestContext, row: models.User | None) -> User | None:
+    """The API object of a user row, built once per request (a page of 100 contacts often
+    names the same few owners hundreds of times)."""
+    if row is None:
+        return None
+    cached = ctx.objects.get(("User", row.id))
+    if cached is not None and cached[0] is row:
+        return cached[1]  # type: ignore[return-value]
+    user = User.from_row(row, ctx)
+    ctx.objects[("User", row.id)] = (row, user)
+    return user
+
+
+def user_now_or_later(ctx: RequestContext, user_id: int | None) -> MaybeAwaitable[User | None]:
+    """A user of the viewer's account by key: at once when already loaded."""
+    if user_id is None:
+        return None
+    return now_or_later(ctx.loaders.user, user_id, lambda row: user_object(ctx, row))
+
+
 async def load_user(ctx: RequestContext, user_id: int | None) -> User | None:
     """A user of the viewer's account by primary key, as the API shows it."""
     if user_id is None:
         return None
-    row = await ctx.loaders.user.load(user_id)
-    return User.from_row(row, ctx) if row is not None else None
+    return user_object(ctx, await ctx.loaders.user.load(user_id))
+
+
+async def prefetch_user_level(
+    ctx: RequestContext, fields: list[SelectedField], user_pks: list[int]
+) -> None:
+    """Load what the page's users will be asked for, one batch per loader, all at once."""
+    loads: list[Awaitable[Any]] = []
+    for field in fields:
+        if field.name == "seat":
+            loads.append(ctx.loaders.seat_by_user.load_many(user_pks))
+        elif field.name == "ownedItems":
+            loads.append(ctx.loaders.owned_counts.load_many(user_pks))
+        elif field.name in {"contacts", "deals"}:
+            loads.append(_prefetch_owner_pages(ctx, field, user_pks))
+    await gather_quietly(*loads)
+
+
+async def _prefetch_owner_pages(
+    ctx: RequestContext, field: SelectedField, owner_pks: list[int]
+) -> None:
+    loaders = ctx.loaders
+    loader = loaders.contacts_by_owner if field.name == "contacts" else loaders.deals_by_owner
+    page = PageRequest.parse(ctx, int_argument(field, "first"), field.arguments.get("after"))
+    with_total = asks_for(field, "totalCount")
+    keys = [OwnerPageKey(pk, page.first, page.after, with_total) for pk in owner_pks]
+    pages: list[Page[Any]] = await loader.load_many(keys)
+    await prefetch_owners(ctx, fields_under(field.selections, "edges", "node"), pages)
+
+
+async def prefetch_owners(
+    ctx: RequestContext, node_fields: list[SelectedField], pages: Iterable[Page[Any]]
+) -> None:
+    """Load the owners of the items on these pages, when ``owner`` is asked for."""
+    if any(field.name == "owner" for field in node_fields):
+        owner_ids = {row.owner_id for page in pages for row in page.items if row.owner_id}
+        await ctx.loaders.user.load_many(sorted(owner_ids))
 
 
 @strawberry.type
@@ -161,4 +241,5 @@ class UsersQuery:
         ctx.require_viewer()
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         rows = await list_users(ctx, page, filter.to_data() if filter else None)
-        return Connection.from_page(rows, lambda row: User.from_row(row, ctx))
+        await prefetch_user_level(ctx, node_fields(info), [row.id for row in rows.items])
+        return Connection.from_page(rows, lambda row: user_object(ctx, row))  # type: ignore[arg-type, return-value]

@@ -74,3 +74,38 @@ async def test_root_fields_and_nested_loaders_share_one_request_safely(api, fact
     assert data["contacts"]["totalCount"] == 3
     assert data["account"]["seatSummary"]["billable"] == 2
     assert [e["node"]["ownedItems"]["total"] for e in data["users"]["edges"]] == [0, 5]
+
+
+async def test_prefetched_levels_honour_variables_fragments_and_aliases(api, factory, statements):
+    acme = await factory.account()
+    for _ in range(3):
+        user = await factory.user(acme, with_token=False)
+        await factory.contacts(acme, 4, owner=user, name_prefix=f"C{user.id}")
+    query = """
+    query($n: Int!) {
+      users(first: 10) { edges { node { ...Owned
+        few: contacts(first: $n) { edges { node { owner { id } } } }
+        all: contacts(first: 10) { totalCount edges { cursor } }
+      } } }
+    }
+    fragment Owned on User { ownedItems { contacts } seat { status } }
+    """
+    statements.reset()
+    data = await api.data(query, {"n": 2}, token=acme.owner.token)
+    nodes = [edge["node"] for edge in data["users"]["edges"]][1:]
+    assert [len(node["few"]["edges"]) for node in nodes] == [2, 2, 2]
+    assert [node["all"]["totalCount"] for node in nodes] == [4, 4, 4]
+    assert [len(node["all"]["edges"]) for node in nodes] == [4, 4, 4]
+    assert [node["ownedItems"]["contacts"] for node in nodes] == [4, 4, 4]
+    # auth, page, seats, owned counts, first-2 pages, first-10 pages, contact totals, owners
+    assert statements.count == 8
+
+
+async def test_invalid_nested_page_arguments_still_fail_where_they_are(api, factory):
+    acme = await factory.account()
+    body = await api.execute(
+        "{ users { edges { node { contacts(first: 101) { totalCount } } } } }",
+        token=acme.owner.token,
+    )
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"INVALID_INPUT"}
+    assert body["errors"][0]["path"] == ["users", "edges", 0, "node", "contacts"]
