@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
 
 from db.enums import ContactSource, MarketingStatus
 from db.models import Contact
@@ -73,13 +73,42 @@ def billed_as_marketing(now: datetime) -> object:
     )
 
 
-async def count_marketing(ctx: RequestContext, account_id: int) -> MarketingCounts:
-    """One aggregate query: contacts are counted in the database, never loaded."""
-    marketing = func.coalesce(
-        func.sum(case((Contact.marketing_status == MarketingStatus.MARKETING, 1), else_=0)), 0
+def _marketing_count(account_id: int) -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .where(
+            Contact.account_id == account_id,
+            Contact.marketing_status == MarketingStatus.MARKETING,
+        )
+        .scalar_subquery()
     )
-    billed = func.coalesce(func.sum(case((billed_as_marketing(ctx.now), 1), else_=0)), 0)  # type: ignore[arg-type]
-    query = select(marketing, billed).where(Contact.account_id == account_id)
+
+
+def _still_billed_count(account_id: int, now: datetime) -> ScalarSelect[int]:
+    """Contacts switched off marketing that stay billed until their update date."""
+    return (
+        select(func.count())
+        .where(
+            Contact.account_id == account_id,
+            Contact.billed_as_marketing_until > now,
+            Contact.marketing_status == MarketingStatus.NON_MARKETING,
+        )
+        .scalar_subquery()
+    )
+
+
+def marketing_counts_query(account_id: int, now: datetime) -> Select[tuple[int, int]]:
+    """Marketing and billed counts in one statement of two index range counts.
+
+    Counting with CASE over every contact of the account scans them all (100 000 contacts:
+    hundreds of milliseconds on SQLite); each of these walks only its slice of an index.
+    """
+    marketing = _marketing_count(account_id)
+    return select(marketing, marketing + _still_billed_count(account_id, now))
+
+
+async def count_marketing(ctx: RequestContext, account_id: int) -> MarketingCounts:
+    """Contacts are counted in the database, never loaded."""
     async with ctx.db.read() as session:
-        marketing_count, billed_count = (await session.execute(query)).one()
-    return MarketingCounts(marketing=int(marketing_count), billed=int(billed_count))
+        row = (await session.execute(marketing_counts_query(account_id, ctx.now))).one()
+    return MarketingCounts(marketing=int(row[0]), billed=int(row[1]))

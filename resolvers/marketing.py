@@ -69,7 +69,12 @@ from db.models import (
 )
 from resolvers import audit
 from resolvers.billing import roll_over_if_due
-from resolvers.contacts import ContactFilterData, billed_as_marketing, contact_conditions
+from resolvers.contacts import (
+    ContactFilterData,
+    billed_as_marketing,
+    contact_conditions,
+    marketing_counts_query,
+)
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode, request_error
 from resolvers.ids import decode_typed_id, encode_global_id
@@ -283,11 +288,8 @@ async def _notify_thresholds(
 
 
 async def _billed_count(session: AsyncSession, ctx: RequestContext) -> int:
-    billed = cast(ColumnElement[bool], billed_as_marketing(ctx.now))
-    value = await session.scalar(
-        select(func.count(Contact.id)).where(Contact.account_id == ctx.viewer.account_id, billed)
-    )
-    return int(value or 0)
+    row = (await session.execute(marketing_counts_query(ctx.viewer.account_id, ctx.now))).one()
+    return int(row[1])
 
 
 async def _source_overrides(
