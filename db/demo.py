@@ -32,8 +32,9 @@ henry@acme.example     Henry Walsh     REGULAR  DEACTIVATED 5 days ago with ``re
 - Subscription: EUR, seat price 29.00, always mid-period: ``period_start`` = midnight UTC of
   ``now - 10 days``, ``period_end`` (next bill date) = the same day one month later (clamped to the
   month's last day), ``anchor_day`` = ``period_start.day``.
-- Contact tier ladder: 1 000 → 45.00, 2 000 → 90.00, 5 000 → 200.00, 10 000 → 350.00,
-  25 000 → 800.00; current tier 1 000.
+- Contact tier ladder: 150 → 20.00 (a starter rung, so the README walk-through can cross it),
+  1 000 → 45.00, 2 000 → 90.00, 5 000 → 200.00, 10 000 → 350.00, 25 000 → 800.00; current
+  tier 150 (132 billed: 88 %, just under the 90 % alert).
 - 200 contacts ``contact0001@example.com`` … ``contact0200@example.com``, created over the last
   90 days: 124 ``MARKETING`` and 76 ``NON_MARKETING``; 8 of the latter were switched off marketing
   this period and stay billed until the next bill date (``billed_as_marketing_until`` =
@@ -43,7 +44,7 @@ henry@acme.example     Henry Walsh     REGULAR  DEACTIVATED 5 days ago with ``re
 - 60 deals (EUR, 500.00 to 50 000.00), 30 leads, 25 organizations, 80 activities (some without a
   due date, some due in the future), spread evenly over the 9 users (Henry included).
 - Billing ledger: the current period's ``INVOICE`` at ``period_start``: "Seats" 11 x 29.00 = 319.00
-  and "Marketing contacts tier (1000)" 1 x 45.00 = 45.00.
+  and "Marketing contacts tier (150)" 1 x 20.00 = 20.00.
 - Audit events: ``user.add`` (Grace), ``user.permissions_change`` (Farid loses
   ``canSetMarketingStatus``), ``user.deactivate`` and ``seat.remove_scheduled`` (Henry),
   ``contact.marketing_status_change`` (the 8 contacts switched off marketing). Targets are
@@ -51,9 +52,9 @@ henry@acme.example     Henry Walsh     REGULAR  DEACTIVATED 5 days ago with ``re
 
 **Acme Labs** (USD, seat price 19.00), 3 users, all active with occupied seats:
 owner@acmelabs.example (Priya Raman, ADMIN, account owner), tom@acmelabs.example (Tom Becker,
-REGULAR), lena@acmelabs.example (Lena Fischer, REGULAR). Same ladder and period dates, tier 1 000.
+REGULAR), lena@acmelabs.example (Lena Fischer, REGULAR). Same ladder and period dates, tier 150.
 20 contacts (``labs-contact0001@example.com`` …), 10 deals (USD), 5 leads, 2 organizations,
-8 activities; its own invoice (3 x 19.00 = 57.00 and 45.00) and one ``user.add`` audit event.
+8 activities; its own invoice (3 x 19.00 = 57.00 and 20.00) and one ``user.add`` audit event.
 
 **Portfolio "Acme Group"**, owned by owner@acme.example (``account_id`` = Acme Corp), metric
 "Revenue". Links Acme Corp (since the portfolio's creation: 00:00 UTC on the 1st of the month six
@@ -136,6 +137,7 @@ _CENT = Decimal("0.01")
 
 #: The contact tier ladder every demo account starts with: (contact limit, monthly price).
 _LADDER: tuple[tuple[int, Decimal], ...] = (
+    (150, Decimal("20.00")),
     (1_000, Decimal("45.00")),
     (2_000, Decimal("90.00")),
     (5_000, Decimal("200.00")),

@@ -25,6 +25,7 @@ from schema.closures import ClosuresMutation, ExportsQuery
 from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName
+from schema.fast_fields import use_direct_attribute_resolvers
 from schema.limits import QueryLimits, QueryLimitsExtension
 from schema.marketing import MarketingMutation, MarketingQuery
 from schema.notifications import NotificationsQuery
@@ -88,7 +89,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     from schema.types import EXTRA_TYPES
 
-    return CrmSchema(
+    schema = CrmSchema(
         query=Query,
         mutation=Mutation,
         types=EXTRA_TYPES,
@@ -100,6 +101,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             else None,
         ),
     )
+    use_direct_attribute_resolvers(schema._schema)
+    return schema
 
 
 def print_schema() -> str:

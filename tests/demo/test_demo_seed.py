@@ -237,8 +237,9 @@ async def test_subscription_is_mid_period_in_eur_with_the_tier_ladder(demo):
     assert subscription.period_end == datetime(2025, 4, 21, tzinfo=UTC)
     assert subscription.anchor_day == 21
     assert (subscription.currency, subscription.seat_price) == ("EUR", Decimal("29.00"))
-    assert subscription.contact_tier_limit == 1000
+    assert subscription.contact_tier_limit == 150
     assert [tuple(row) for row in ladder] == [
+        (150, Decimal("20.00")),
         (1000, Decimal("45.00")),
         (2000, Decimal("90.00")),
         (5000, Decimal("200.00")),
@@ -332,7 +333,7 @@ async def test_ledger_holds_the_current_invoice_with_consistent_amounts(demo):
         ).all()
     assert [(r.description, r.quantity, r.unit_price, r.amount) for r in rows] == [
         ("Seats", seats, Decimal("29.00"), Decimal("319.00")),
-        ("Marketing contacts tier (1000)", 1, Decimal("45.00"), Decimal("45.00")),
+        ("Marketing contacts tier (150)", 1, Decimal("20.00"), Decimal("20.00")),
     ]
     for row in rows:
         assert row.kind is LedgerEntryKind.INVOICE
