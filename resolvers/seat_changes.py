@@ -205,29 +205,18 @@ async def add_seats(ctx: RequestContext, data: SeatCountData) -> rules.BillingPr
         ]
         session.add_all(bought)
         await session.flush()
-        charge_id = write_ledger(
+        _record_seat_change(
             session,
+            ctx,
             preview,
-            account_id=viewer.account_id,
-            actor_user_id=viewer.user_id,
-            now=ctx.now,
-        )
-        details = {
-            **billing_details(preview, charge_id),
-            "seats_bought": [encode_global_id("Seat", seat.id) for seat in bought],
-            "removals_cancelled": [encode_global_id("Seat", pk) for pk in cancelled],
-        }
-        audit.record_for(
-            session, ctx, "seat.add", encode_global_id("Account", viewer.account_id), details
-        )
-        idempotency.remember(
-            session,
-            account_id=viewer.account_id,
-            key=key,
+            action="seat.add",
             operation="addSeats",
+            idempotency_key=key,
             print_=print_,
-            result={"preview": idempotency.preview_to_json(preview)},
-            now=ctx.now,
+            details={
+                "seats_bought": [encode_global_id("Seat", seat.id) for seat in bought],
+                "removals_cancelled": [encode_global_id("Seat", pk) for pk in cancelled],
+            },
         )
     ctx.memo.pop("subscription", None)
     return preview
@@ -268,29 +257,52 @@ async def remove_unused_seats(ctx: RequestContext, data: SeatCountData) -> rules
             remove_at=period_end,
         )
         await session.flush()
-        charge_id = write_ledger(
+        _record_seat_change(
             session,
+            ctx,
             preview,
-            account_id=viewer.account_id,
-            actor_user_id=viewer.user_id,
-            now=ctx.now,
-        )
-        details = {
-            **billing_details(preview, charge_id),
-            "seats_removed": [encode_global_id("Seat", pk) for pk in removed],
-            "removal_effective_at": period_end.isoformat(),
-        }
-        audit.record_for(
-            session, ctx, "seat.remove", encode_global_id("Account", viewer.account_id), details
-        )
-        idempotency.remember(
-            session,
-            account_id=viewer.account_id,
-            key=key,
+            action="seat.remove",
             operation="removeUnusedSeats",
+            idempotency_key=key,
             print_=print_,
-            result={"preview": idempotency.preview_to_json(preview)},
-            now=ctx.now,
+            details={
+                "seats_removed": [encode_global_id("Seat", pk) for pk in removed],
+                "removal_effective_at": period_end.isoformat(),
+            },
         )
     ctx.memo.pop("subscription", None)
     return preview
+
+
+def _record_seat_change(
+    session: AsyncSession,
+    ctx: RequestContext,
+    preview: rules.BillingPreview,
+    *,
+    action: str,
+    operation: str,
+    idempotency_key: str | None,
+    print_: str,
+    details: dict[str, object],
+) -> None:
+    """Ledger rows, the audit event and the idempotency record of one seat change."""
+    viewer = ctx.viewer
+    charge_id = write_ledger(
+        session, preview, account_id=viewer.account_id, actor_user_id=viewer.user_id, now=ctx.now
+    )
+    audit.record_for(
+        session,
+        ctx,
+        action,
+        encode_global_id("Account", viewer.account_id),
+        {**billing_details(preview, charge_id), **details},
+    )
+    idempotency.remember(
+        session,
+        account_id=viewer.account_id,
+        key=idempotency_key,
+        operation=operation,
+        print_=print_,
+        result={"preview": idempotency.preview_to_json(preview)},
+        now=ctx.now,
+    )
