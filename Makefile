@@ -36,7 +36,6 @@ test-postgres: $(STAMP)
 
 ## Benchmark: GraphQL vs hand-written reference on SQLite and PostgreSQL (bench/README.md).
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 schema: $(STAMP)
