@@ -191,11 +191,13 @@ def write_ledger(
     account_id: int,
     actor_user_id: int,
     now: datetime,
+    charge_effective_at: datetime | None = None,
 ) -> str | None:
     """One ledger row per preview line; returns the operation (charge) id, None if no lines.
 
-    A prorated line is money billed now (CHARGE, effective at the proration instant); a zero line
-    is a change taking effect at the next bill date (SCHEDULED, amount 0).
+    A prorated line is money billed now (CHARGE, effective at the proration instant, or at
+    ``charge_effective_at``: a tier upgrade is posted for the next day); a zero line is a change
+    taking effect at the next bill date (SCHEDULED, amount 0).
     """
     if not preview.lines:
         return None
@@ -214,7 +216,9 @@ def write_ledger(
                 prorated=line.prorated,
                 period_start=line.period_start,
                 period_end=line.period_end,
-                effective_at=preview.proration_date if charge else preview.next_bill_date,
+                effective_at=(charge_effective_at or preview.proration_date)
+                if charge
+                else preview.next_bill_date,
                 created_at=now,
                 actor_user_id=actor_user_id,
                 operation_id=operation_id,

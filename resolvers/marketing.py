@@ -44,7 +44,6 @@ Rules written down where the spec was silent:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -56,19 +55,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import ContactSource, LedgerEntryKind, MarketingStatus, Role, SeatStatus, UserStatus
+from db.enums import ContactSource, MarketingStatus, Role, SeatStatus, UserStatus
 from db.models import (
     Contact,
     ContactSourceDefault,
     ContactTier,
-    LedgerEntry,
     Notification,
     Seat,
     Subscription,
     User,
 )
 from resolvers import audit
-from resolvers.billing import roll_over_if_due
+from resolvers.billing import roll_over_if_due, write_ledger
 from resolvers.contacts import (
     ContactFilterData,
     billed_as_marketing,
@@ -223,27 +221,14 @@ async def _apply_tier_change(
     operation_id: str | None = None
     if preview.tier_after.limit != preview.tier_before.limit:
         subscription.contact_tier_limit = preview.tier_after.limit
-        operation_id = uuid.uuid4().hex
-        effective_at = billing_rules.tier_upgrade_charge_date(preview.proration_date)
-        for line in preview.lines:
-            session.add(
-                LedgerEntry(
-                    account_id=subscription.account_id,
-                    kind=LedgerEntryKind.CHARGE,
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    amount=line.amount,
-                    currency=preview.currency,
-                    prorated=line.prorated,
-                    period_start=line.period_start,
-                    period_end=line.period_end,
-                    effective_at=effective_at,
-                    created_at=ctx.now,
-                    actor_user_id=ctx.viewer.user_id,
-                    operation_id=operation_id,
-                )
-            )
+        operation_id = write_ledger(
+            session,
+            preview,
+            account_id=subscription.account_id,
+            actor_user_id=ctx.viewer.user_id,
+            now=ctx.now,
+            charge_effective_at=billing_rules.tier_upgrade_charge_date(preview.proration_date),
+        )
     thresholds = billing_rules.crossed_thresholds(
         billed_before, billed_after, preview.tier_after.limit, TIER_THRESHOLDS
     )
