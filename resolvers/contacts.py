@@ -40,7 +40,7 @@ async def contact_conditions(
         owners = await resolve_owner_in(ctx, flt.owner_in, [*field, "ownerIn"])
         conditions.append(Contact.owner_id.in_(owners))
     if flt.owner_not_in is not None:
-        conditions.append(owner_not_in(Contact.owner_id, flt.owner_not_in))
+        conditions.append(owner_not_in(Contact.owner_id, flt.owner_not_in, field))
     if flt.sources:
         conditions.append(Contact.source.in_(flt.sources))
     if flt.search and flt.search.strip():

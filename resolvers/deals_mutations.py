@@ -39,7 +39,7 @@ def _checked(data: CreateDealData) -> tuple[str, Decimal]:
             "The value must be a non-negative amount in whole cents.",
             ["input", "value"],
         )
-    return title, round_cents(value)
+    return title, round_cents(value) + 0  # "+ 0" turns a "-0" into "0.00"
 
 
 async def create_deal(ctx: RequestContext, data: CreateDealData) -> Deal:

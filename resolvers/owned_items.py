@@ -13,6 +13,18 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, request_error
 from resolvers.ids import decode_typed_id
 
+#: Owner filters name users; an account has far fewer, and PostgreSQL caps bound parameters.
+MAX_OWNER_IDS = 1_000
+
+
+def _check_owner_list(global_ids: Sequence[str], field: Sequence[str | int]) -> None:
+    if len(global_ids) > MAX_OWNER_IDS:
+        raise request_error(
+            ErrorCode.INVALID_INPUT,
+            f"An owner filter takes at most {MAX_OWNER_IDS} user ids, got {len(global_ids)}.",
+            field=field,
+        )
+
 
 async def resolve_owner_in(
     ctx: RequestContext, global_ids: Sequence[str], field: Sequence[str | int]
@@ -22,6 +34,7 @@ async def resolve_owner_in(
     A deleted user can no longer be chosen as an owner: an id of one is ``NOT_FOUND``, exactly as
     an unknown id or an id of another account is.
     """
+    _check_owner_list(global_ids, field)
     wanted = [decode_typed_id(global_id, "User") for global_id in global_ids]
     known_pks = [pk for pk in wanted if pk is not None]
     async with ctx.db.read() as session:
@@ -46,11 +59,14 @@ async def resolve_owner_in(
     return [pk for pk in wanted if pk is not None]
 
 
-def owner_not_in(owner_column: Any, global_ids: Sequence[str]) -> ColumnElement[bool]:
+def owner_not_in(
+    owner_column: Any, global_ids: Sequence[str], field: Sequence[str | int] = ("filter",)
+) -> ColumnElement[bool]:
     """Items owned by none of these users (deleted ones included), unowned items too.
 
     Ids that name nobody simply exclude nobody: "none of these" holds for them trivially.
     """
+    _check_owner_list(global_ids, [*field, "ownerNotIn"])
     pks = [pk for pk in (decode_typed_id(gid, "User") for gid in global_ids) if pk is not None]
     if not pks:
         return or_(owner_column.is_(None), owner_column.is_not(None))

@@ -24,7 +24,7 @@ from schema.billing_preview import BillingPreviewQuery
 from schema.closures import ClosuresMutation, ExportsQuery
 from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
-from schema.extensions import MaskUnexpectedErrors, RecordOperationName
+from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
 from schema.limits import QueryLimits, QueryLimitsExtension
 from schema.marketing import MarketingMutation, MarketingQuery
@@ -80,6 +80,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         MaskUnexpectedErrors,
         RecordOperationName,
         lambda: QueryLimitsExtension(limits),
+        RejectNulCharacters,
         # Clients send the same few documents again and again: validate each once. (Strawberry's
         # ParserCache is left out: a syntax error raised from its hook escapes the operation
         # hooks, so it would reach the client without an error code.)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError, Node, StringValueNode
 from strawberry.extensions import SchemaExtension
 
 from observability import current_stats
@@ -82,3 +82,55 @@ class MaskUnexpectedErrors(SchemaExtension):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class RejectNulCharacters(SchemaExtension):
+    """Text with a NUL character cannot be stored by PostgreSQL (SQLite would take it), so it
+    is refused up front, for every argument of every field, with ``INVALID_INPUT``."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        literals = (
+            any(
+                isinstance(node, StringValueNode) and "\x00" in node.value
+                for node in _walk(document)
+            )
+            if document is not None
+            else False
+        )
+        if literals or _has_nul(context.variables or {}):
+            context.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "Text inputs cannot contain the NUL character (\\u0000).",
+                        extensions={"code": "INVALID_INPUT"},
+                    )
+                ],
+            )
+        yield
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    """Every AST node below ``node`` (documents are small: the token limit bounds them)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for key in current.keys:
+            child = getattr(current, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(item for item in child if isinstance(item, Node))

@@ -108,6 +108,19 @@ def paginated_fields(schema: GraphQLSchema) -> frozenset[str]:
     return frozenset(names)
 
 
+def _with_defaults(
+    operation: OperationDefinitionNode, variables: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The variables as execution will see them: a variable left out takes its default."""
+    effective: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        default = definition.default_value
+        if isinstance(default, IntValueNode):
+            effective[definition.variable.name.value] = int(default.value)
+    effective.update(variables)
+    return effective
+
+
 def measure(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
@@ -115,7 +128,7 @@ def measure(
     default_page_size: int,
     paginated: frozenset[str] = frozenset(),
 ) -> QueryMeasure:
-    walker = _Walker(fragments, variables, default_page_size, paginated)
+    walker = _Walker(fragments, _with_defaults(operation, variables), default_page_size, paginated)
     cost = walker.cost(operation.selection_set, 1)
     return QueryMeasure(depth=walker.max_depth, aliases=walker.aliases, cost=cost)
 

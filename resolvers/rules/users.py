@@ -120,6 +120,7 @@ def email_refusal(email: str) -> Refusal | None:
     local, at, domain = value.partition("@")
     if not at or not local or "." not in domain or "@" in domain or " " in value:
         return Refusal(ErrorCode.INVALID_INPUT, "Enter a valid email address.")
-    if len(value) > 320:
+    # Checked on the stored (lower-cased) form too: "İ".lower() is two characters.
+    if len(value) > 320 or len(normalize_email(value)) > 320:
         return Refusal(ErrorCode.INVALID_INPUT, "The email address is too long.")
     return None

@@ -71,3 +71,11 @@ async def test_too_many_tokens_are_refused_at_parse_time(api, factory):
     document = "{ viewer { " + " ".join(["id"] * 6000) + " } }"
     body = await api.execute(document, token=acme.owner.token)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_LIMIT_EXCEEDED"]
+
+
+def test_a_variables_default_counts_like_a_literal():
+    with_default = _measure("query($n: Int = 100) { users(first: $n) { edges { node { id } } } }")
+    literal = _measure("{ users(first: 100) { edges { node { id } } } }")
+    assert with_default.cost == literal.cost == 1 + 100 * 3
+    given = _measure("query($n: Int = 100) { users(first: $n) { totalCount } }", {"n": 2})
+    assert given.cost == 3
