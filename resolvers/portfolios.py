@@ -70,11 +70,13 @@ async def linked_accounts(
 
 
 async def metric_points(
-    ctx: RequestContext, portfolio_id: int, page: PageRequest
+    ctx: RequestContext, portfolio_id: int, page: PageRequest, *, only_account: int | None = None
 ) -> Page[PortfolioMetricPoint]:
     query: Select[tuple[PortfolioMetricPoint]] = select(PortfolioMetricPoint).where(
         PortfolioMetricPoint.portfolio_id == portfolio_id
     )
+    if only_account is not None:
+        query = query.where(PortfolioMetricPoint.account_id == only_account)
     return await fetch_page(ctx, query, PortfolioMetricPoint.id, page)
 
 

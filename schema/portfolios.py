@@ -36,6 +36,7 @@ class MetricPoint:
 @strawberry.type
 class PortfolioMetric:
     portfolio_pk: strawberry.Private[int]
+    owner_pk: strawberry.Private[int]
     name: str
 
     @strawberry.field
@@ -46,7 +47,10 @@ class PortfolioMetric:
         after: str | None = None,
     ) -> Connection[MetricPoint]:
         page = PageRequest.parse(info.context, first, after, with_total=selects(info, "totalCount"))
-        rows = await metric_points(info.context, self.portfolio_pk, page)
+        ctx = info.context
+        # The owner sees every linked account's values; a member of a linked account only its own.
+        only_account = None if ctx.viewer.user_id == self.owner_pk else ctx.viewer.account_id
+        rows = await metric_points(ctx, self.portfolio_pk, page, only_account=only_account)
         return Connection.from_page(
             rows,
             lambda row: MetricPoint(
@@ -71,7 +75,9 @@ class Portfolio(Node):
             pk=row.id,
             owner_pk=row.owner_user_id,
             name=row.name,
-            metric=PortfolioMetric(portfolio_pk=row.id, name=row.metric_name),
+            metric=PortfolioMetric(
+                portfolio_pk=row.id, owner_pk=row.owner_user_id, name=row.metric_name
+            ),
         )
 
     @strawberry.field
@@ -107,6 +113,7 @@ async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:
     async with ctx.db.read() as session:
         row = (await session.scalars(select(models.User).where(models.User.id == owner_pk))).one()
     user = User.from_row(row, ctx)
+    user.name = None
     user.email = None
     user.photo_url = None
     return user
