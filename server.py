@@ -33,6 +33,7 @@ from observability import (
     log_request,
 )
 from resolvers.auth import authenticate, bearer_token
+from resolvers.billing import roll_over_if_due
 from resolvers.clock import Clock, SystemClock
 from resolvers.context import RequestContext, RequestDatabase, Services
 from resolvers.export_routes import account_export_route, portfolio_export_route
@@ -126,8 +127,14 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         if token is not None:
             async with ctx.db.read() as session:
                 ctx.viewer_or_none = await authenticate(session, token, ctx.now)
-        if ctx.viewer_or_none is not None:
-            state.stats.viewer_id = ctx.viewer_or_none.user_id
+        viewer = ctx.viewer_or_none
+        if viewer is not None:
+            state.stats.viewer_id = viewer.user_id
+            if viewer.period_ends_at is not None and viewer.period_ends_at <= ctx.now:
+                # The first request after a bill date renews the period (pending removals go,
+                # the invoice is written) before anything is read, so no read is stale.
+                async with ctx.db.write() as session:
+                    await roll_over_if_due(session, viewer.account_id, ctx.now)
         return ctx
 
 

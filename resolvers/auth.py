@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import UserStatus
-from db.models import AuthSession, User
+from db.models import AuthSession, Subscription, User
 from resolvers import audit
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import RATE_LIMITED, BusinessError, ErrorCode, request_error
@@ -31,10 +31,15 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def authenticate(session: AsyncSession, token: str, now: datetime) -> Viewer | None:
-    """The viewer behind a token: one indexed lookup of a live session of an active user."""
+    """The viewer behind a token: one indexed lookup of a live session of an active user.
+
+    The account's next bill date rides along (same statement) so a request can tell whether the
+    billing period must roll over before anything is read.
+    """
     query = (
-        select(AuthSession.id, User)
+        select(AuthSession.id, User, Subscription.period_end)
         .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Subscription, Subscription.account_id == User.account_id)
         .where(
             AuthSession.token_hash == hash_token(token),
             AuthSession.revoked_at.is_(None),
@@ -45,7 +50,7 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
     row = (await session.execute(query)).first()
     if row is None:
         return None
-    session_id, user = row
+    session_id, user, period_end = row
     return Viewer(
         user_id=user.id,
         account_id=user.account_id,
@@ -53,6 +58,7 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
         role=user.role,
         is_account_owner=user.is_account_owner,
         can_set_marketing_status=user.can_set_marketing_status,
+        period_ends_at=period_end,
     )
 
 

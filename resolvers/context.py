@@ -49,6 +49,8 @@ class Viewer:
     role: Role
     is_account_owner: bool
     can_set_marketing_status: bool
+    #: The account's next bill date when the token was checked (see ``server.get_context``).
+    period_ends_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
