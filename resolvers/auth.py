@@ -51,6 +51,10 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
     if row is None:
         return None
     session_id, user, period_end = row
+    return viewer_of(user, session_id, period_end)
+
+
+def viewer_of(user: User, session_id: int, period_ends_at: datetime | None = None) -> Viewer:
     return Viewer(
         user_id=user.id,
         account_id=user.account_id,
@@ -58,7 +62,7 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
         role=user.role,
         is_account_owner=user.is_account_owner,
         can_set_marketing_status=user.can_set_marketing_status,
-        period_ends_at=period_end,
+        period_ends_at=period_ends_at,
     )
 
 
@@ -66,6 +70,8 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
 class LoginResult:
     token: str
     user: User
+    #: The new session's viewer, for the rest of the login request.
+    viewer: Viewer
 
 
 _BAD_CREDENTIALS = BusinessError.of(
@@ -97,15 +103,15 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
     throttle.succeeded(next(iter(keys)))
     token = new_token()
     async with ctx.db.write() as session:
-        session.add(
-            AuthSession(
-                account_id=matched.account_id,
-                user_id=matched.id,
-                token_hash=hash_token(token),
-                created_at=ctx.now,
-                expires_at=ctx.now + ctx.settings.session_ttl,
-            )
+        auth_session = AuthSession(
+            account_id=matched.account_id,
+            user_id=matched.id,
+            token_hash=hash_token(token),
+            created_at=ctx.now,
+            expires_at=ctx.now + ctx.settings.session_ttl,
         )
+        session.add(auth_session)
+        await session.flush()
         audit.record(
             session,
             account_id=matched.account_id,
@@ -114,7 +120,7 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
             target_id=encode_global_id("User", matched.id),
             occurred_at=ctx.now,
         )
-    return LoginResult(token=token, user=matched)
+    return LoginResult(token=token, user=matched, viewer=viewer_of(matched, auth_session.id))
 
 
 async def _verified_user(ctx: RequestContext, normalized_email: str, password: str) -> User | None:

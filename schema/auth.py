@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import auth
-from resolvers.context import RequestContext, Viewer
+from resolvers.context import RequestContext
 from resolvers.errors import BusinessError
 from schema.common import UserError, user_errors
 from schema.users import User
@@ -39,15 +39,10 @@ class AuthMutation:
         except BusinessError as error:
             return LoginPayload(user_errors=user_errors(error.errors))
         # The new session's viewer sees the user as itself (display names depend on the viewer).
-        ctx.viewer_or_none = await _viewer_for(ctx, result.token)
+        ctx.viewer_or_none = result.viewer
         return LoginPayload(token=result.token, user=User.from_row(result.user, ctx))
 
     @strawberry.mutation
     async def logout(self, info: strawberry.Info[RequestContext]) -> LogoutPayload:
         await auth.logout(info.context)
         return LogoutPayload(ok=True)
-
-
-async def _viewer_for(ctx: RequestContext, token: str) -> Viewer | None:
-    async with ctx.db.read() as session:
-        return await auth.authenticate(session, token, ctx.now)
