@@ -7,6 +7,7 @@ all, so adding a domain is one line here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import strawberry
 from graphql import GraphQLError
@@ -26,7 +27,7 @@ from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
-from schema.limits import QueryLimits, QueryLimitsExtension
+from schema.limits import QueryLimits, QueryLimitsExtension, paginated_fields
 from schema.marketing import MarketingMutation, MarketingQuery
 from schema.notifications import NotificationsQuery
 from schema.portfolios import PortfoliosQuery
@@ -103,6 +104,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
     )
     use_direct_attribute_resolvers(schema._schema)
+    # The extension factory above reads ``limits`` per request, so the schema's own paginated
+    # fields can be added now that the schema exists.
+    limits = replace(limits, paginated=paginated_fields(schema._schema))
     return schema
 
 

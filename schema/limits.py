@@ -40,6 +40,8 @@ class QueryLimits:
     max_cost: int = 50_000
     max_tokens: int = 5_000
     default_page_size: int = 50
+    #: Fields that take ``first`` (``paginated_fields`` of the built schema).
+    paginated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,16 +139,6 @@ def _refusal(message: str, **extra: int) -> GraphQLError:
     return GraphQLError(message, extensions={"code": LIMIT_EXCEEDED, **extra})
 
 
-_PAGINATED_CACHE: dict[int, frozenset[str]] = {}
-
-
-def _paginated_fields_of(schema: GraphQLSchema) -> frozenset[str]:
-    key = id(schema)
-    if key not in _PAGINATED_CACHE:
-        _PAGINATED_CACHE[key] = paginated_fields(schema)
-    return _PAGINATED_CACHE[key]
-
-
 class QueryLimitsExtension(SchemaExtension):
     """Built per request (pass a factory to the schema): it keeps the request's measure."""
 
@@ -182,7 +174,7 @@ class QueryLimitsExtension(SchemaExtension):
             fragments,
             context.variables or {},
             self.limits.default_page_size,
-            _paginated_fields_of(context.schema._schema),
+            self.limits.paginated,
         )
 
     def _check(self, measured: QueryMeasure) -> GraphQLError | None:
