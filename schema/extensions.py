@@ -101,13 +101,15 @@ class RejectNulCharacters(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
+        # A NUL reaches a string literal only through a unicode escape (\u0000, \u{0}): walk
+        # the document only when its text has an escape at all.
         literals = (
-            any(
+            document is not None
+            and "\\u" in (context.query or "")
+            and any(
                 isinstance(node, StringValueNode) and "\x00" in node.value
                 for node in _walk(document)
             )
-            if document is not None
-            else False
         )
         if literals or _has_nul(context.variables or {}):
             context.result = ExecutionResult(

@@ -64,3 +64,11 @@ async def test_a_negative_zero_deal_value_is_zero(api, factory):
         token=acme.owner.token,
     )
     assert data["createDeal"]["deal"]["value"]["amount"] == "0.00"
+
+
+async def test_a_braced_unicode_escape_of_nul_is_refused_too(api, factory):
+    acme = await factory.account()
+    body = await api.execute(
+        '{ contacts(filter: {search: "a\\u{0}b"}) { totalCount } }', token=acme.owner.token
+    )
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_INPUT"]
