@@ -110,8 +110,6 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
         )
-        # Our context is not a dict, so Strawberry cannot hand us the request there; stats go
-        # through the request state instead.
         self.services = services
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from sqlalchemy import select
 
 from db import models
 from db.enums import PortfolioExportKind as PortfolioExportKindEnum
@@ -108,8 +109,6 @@ class Portfolio(Node):
 
 
 async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:
-    from sqlalchemy import select
-
     async with ctx.db.read() as session:
         row = (await session.scalars(select(models.User).where(models.User.id == owner_pk))).one()
     user = User.from_row(row, ctx)

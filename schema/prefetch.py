@@ -12,11 +12,11 @@ to the loader.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeAlias, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
@@ -82,10 +82,8 @@ def asks_for(field: SelectedField, name: str) -> bool:
 
 async def gather_quietly(*loads: Awaitable[Any]) -> list[Any]:
     """Run prefetches together; a failed one is left to the field that needs it to report."""
-    import asyncio
-
     results = await asyncio.gather(*loads, return_exceptions=True)
     for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, GraphQLError | Exception):
-            raise result
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # cancellation and the like are not ours to swallow
     return [None if isinstance(r, BaseException) else r for r in results]
