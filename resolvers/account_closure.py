@@ -48,9 +48,10 @@ from db.models import (
     User,
 )
 from resolvers import audit
-from resolvers.context import RequestContext, Viewer
+from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.permissions import lock_account_owner
 from resolvers.rules.closures import (
     MAX_ACCOUNT_REASON_LENGTH,
     clean_optional_text,
@@ -93,7 +94,9 @@ PORTFOLIO_TABLES_IN_DELETE_ORDER: tuple[
 async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str) -> Account:
     viewer = ctx.viewer
     async with ctx.db.write() as session:
-        owner = await _lock_owner(session, viewer, "Only the account owner can transfer ownership.")
+        owner = await lock_account_owner(
+            session, viewer, "Only the account owner can transfer ownership."
+        )
         target = await _lock_target(session, viewer.account_id, to_user_global_id)
         problem = transfer_target_problem(
             is_current_owner=target.id == owner.id, status=target.status, role=target.role
@@ -120,20 +123,6 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
     # Later fields read the rows as written, not a copy loaded before the swap.
     ctx.loaders.user.prime_many({owner.id: owner, target.id: target}, force=True)
     return account
-
-
-async def _lock_owner(session: AsyncSession, viewer: Viewer, message: str) -> User:
-    """The account owner's row, locked; ``FORBIDDEN`` unless the viewer is that owner."""
-    owner = (
-        await session.scalars(
-            select(User)
-            .where(User.account_id == viewer.account_id, User.is_account_owner.is_(True))
-            .with_for_update()
-        )
-    ).first()
-    if owner is None or owner.id != viewer.user_id:
-        raise BusinessError.of(ErrorCode.FORBIDDEN, message)
-    return owner
 
 
 async def _lock_target(session: AsyncSession, account_id: int, global_id: str) -> User:
@@ -165,7 +154,7 @@ async def close_account(ctx: RequestContext, request: CloseAccountRequest) -> in
     viewer = ctx.viewer
     reason = clean_optional_text(request.reason)
     async with ctx.db.write() as session:
-        await _lock_owner(session, viewer, "Only the account owner can close the account.")
+        await lock_account_owner(session, viewer, "Only the account owner can close the account.")
         account = (
             await session.scalars(
                 select(Account).where(Account.id == viewer.account_id).with_for_update()

@@ -21,7 +21,7 @@ from config import Settings
 from db.engine import WRITE_TRANSACTION
 from db.enums import Role
 from resolvers.clock import Clock
-from resolvers.errors import forbidden, unauthenticated
+from resolvers.errors import unauthenticated
 from resolvers.throttle import LoginThrottle
 
 if TYPE_CHECKING:
@@ -147,9 +147,3 @@ class RequestContext:
     def require_viewer(self) -> Viewer:
         """Authenticate now (before validating arguments): same as ``viewer``, named for intent."""
         return self.viewer
-
-    def require_admin(self) -> Viewer:
-        viewer = self.viewer
-        if not viewer.is_admin:
-            raise forbidden()
-        return viewer

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from graphql import GraphQLError
 from sqlalchemy import ColumnElement, CursorResult, and_, case, delete, func, not_, select, update
@@ -74,14 +74,12 @@ from resolvers.contacts import (
     marketing_counts_query,
 )
 from resolvers.context import RequestContext
-from resolvers.errors import BusinessError, ErrorCode, request_error
+from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.permissions import require_admin
 from resolvers.rules import billing as billing_rules
 from resolvers.rules import marketing as rules
 from resolvers.subscriptions import SubscriptionView
-
-if TYPE_CHECKING:
-    from schema.marketing import SetMarketingStatusInput
 
 #: The most ids one ``setMarketingStatus`` call may name; bigger selections go by filter.
 MAX_CONTACT_IDS = 10_000
@@ -576,34 +574,6 @@ async def set_marketing_status(
     return MarketingStatusResult(updated, plan.preview, dry_run=False, tier=outcome)
 
 
-async def preview_set_marketing_status(
-    ctx: RequestContext, input: SetMarketingStatusInput
-) -> billing_rules.BillingPreview:
-    """``billingPreview(change: {setMarketingStatus: ...})``: a dry run; errors raised as such."""
-    data = set_marketing_status_data(input, dry_run=True)
-    try:
-        result = await set_marketing_status(ctx, data)
-    except BusinessError as error:
-        first = error.errors[0]
-        raise request_error(first.code, first.message, field=first.field) from error
-    return result.preview
-
-
-def set_marketing_status_data(
-    input: SetMarketingStatusInput, *, dry_run: bool | None = None
-) -> SetMarketingStatusData:
-    """The schema input as plain data (``dry_run`` overrides the input's flag when given)."""
-    return SetMarketingStatusData(
-        status=MarketingStatus(input.status),
-        contact_ids=tuple(str(i) for i in input.contact_ids)
-        if input.contact_ids is not None
-        else None,
-        filter=input.filter.to_data() if input.filter is not None else None,
-        proration_date=input.proration_date,
-        dry_run=bool(input.dry_run) if dry_run is None else dry_run,
-    )
-
-
 # --------------------------------------------------------------------------- source defaults
 
 
@@ -617,9 +587,7 @@ async def contact_source_defaults(ctx: RequestContext) -> list[rules.SourceDefau
 async def set_contact_source_default(
     ctx: RequestContext, source: ContactSource, status: MarketingStatus
 ) -> list[rules.SourceDefault]:
-    viewer = ctx.require_viewer()
-    if not viewer.is_admin:
-        raise _fail(ErrorCode.FORBIDDEN, "Only account admins can change contact defaults.")
+    viewer = require_admin(ctx, "Only account admins can change contact defaults.")
     if source in rules.SOURCES_THAT_SPECIFY_STATUS:
         raise _fail(
             ErrorCode.INVALID_INPUT,
@@ -673,9 +641,7 @@ class SetUserPermissionsData:
 
 
 async def set_user_permissions(ctx: RequestContext, data: SetUserPermissionsData) -> User:
-    viewer = ctx.require_viewer()
-    if not viewer.is_admin:
-        raise _fail(ErrorCode.FORBIDDEN, "Only account admins can change roles and permissions.")
+    viewer = require_admin(ctx, "Only account admins can change roles and permissions.")
     if data.role is None and data.can_set_marketing_status is None:
         raise _fail(
             ErrorCode.INVALID_INPUT, "Say what to change: role or canSetMarketingStatus.", "input"

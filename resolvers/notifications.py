@@ -13,10 +13,11 @@ from sqlalchemy import Select, select
 from db.models import Notification
 from resolvers.context import RequestContext
 from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.permissions import require_admin
 
 
 async def list_notifications(ctx: RequestContext, page: PageRequest) -> Page[Notification]:
-    viewer = ctx.require_admin()
+    viewer = require_admin(ctx)
     query: Select[tuple[Notification]] = select(Notification).where(
         Notification.account_id == viewer.account_id
     )

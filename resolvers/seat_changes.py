@@ -23,9 +23,10 @@ from resolvers.billing import (
     proration_instant,
     write_ledger,
 )
-from resolvers.context import RequestContext, Viewer
+from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode, UserErrorData
 from resolvers.ids import encode_global_id
+from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules.users import SeatSource, plan_add_seats, seat_source
 
@@ -46,14 +47,6 @@ class SeatPurchaseRequired(BusinessError):
             )
         )
         self.preview = preview
-
-
-def require_admin(ctx: RequestContext) -> Viewer:
-    """Admin mutations refuse others with a FORBIDDEN user error (data, not a GraphQL error)."""
-    viewer = ctx.viewer
-    if not viewer.is_admin:
-        raise BusinessError.of(ErrorCode.FORBIDDEN, "Only account admins can do this.")
-    return viewer
 
 
 # --------------------------------------------------------------------------- one user's seat

@@ -30,11 +30,11 @@ from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.loaders import OwnedCounts
+from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
 from resolvers.seat_changes import SeatPurchaseRequired, assign_seat, plan_user_seat, release_seat
-from resolvers.seat_changes import require_admin as require_admin
 
 ALL_ITEM_TYPES: tuple[OwnedItemType, ...] = tuple(OwnedItemType)
 

@@ -2,23 +2,20 @@
 
 Each branch runs the very mutation it previews in dry-run mode (same locks, same roll-over, same
 validation, nothing written), so a preview and the mutation it announces cannot drift apart.
-Refusals become GraphQL errors with ``extensions.code`` here (a query has no ``userErrors``).
+Refusals become GraphQL errors with ``extensions.code`` (``refusable_query``: a query has no
+``userErrors``).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
-
 import strawberry
-from graphql import GraphQLError
 
-from resolvers import seat_changes, users_lifecycle
+from resolvers import marketing, seat_changes, users_lifecycle
 from resolvers.context import RequestContext
-from resolvers.errors import BusinessError, ErrorCode, request_error
+from resolvers.errors import ErrorCode, request_error
 from resolvers.rules import billing as rules
 from schema.billing import BillingPreview
+from schema.extensions import refusable_query
 from schema.marketing import SetMarketingStatusInput
 from schema.user_mutations import (
     AddUserInput,
@@ -38,36 +35,10 @@ class BillingChangeInput:
     set_marketing_status: SetMarketingStatusInput | None = strawberry.UNSET
 
 
-def _as_request_error(error: BusinessError) -> GraphQLError:
-    first = error.errors[0]
-    return request_error(first.code, first.message, field=first.field)
-
-
-async def _preview_marketing(
-    ctx: RequestContext, change: SetMarketingStatusInput
-) -> rules.BillingPreview:
-    """Delegated to the marketing domain, loaded lazily so this module does not depend on it."""
-    unsupported = request_error(
-        ErrorCode.INVALID_INPUT,
-        "Previewing setMarketingStatus is not supported yet.",
-        field=["change", "setMarketingStatus"],
-    )
-    try:
-        module = importlib.import_module("resolvers.marketing")
-    except ModuleNotFoundError as error:
-        if error.name != "resolvers.marketing":
-            raise
-        raise unsupported from error
-    preview_fn = getattr(module, "preview_set_marketing_status", None)
-    if preview_fn is None:
-        raise unsupported
-    fn = cast(Callable[[RequestContext, Any], Awaitable[rules.BillingPreview]], preview_fn)
-    return await fn(ctx, change)
-
-
 async def preview_change(ctx: RequestContext, change: BillingChangeInput) -> rules.BillingPreview:
     if change.set_marketing_status:
-        return await _preview_marketing(ctx, change.set_marketing_status)
+        data_m = change.set_marketing_status.to_data(dry_run=True)
+        return (await marketing.set_marketing_status(ctx, data_m)).preview
     if change.add_user:
         return (await users_lifecycle.add_user(ctx, change.add_user.to_data(dry_run=True))).preview
     if change.deactivate_user:
@@ -86,14 +57,10 @@ async def preview_change(ctx: RequestContext, change: BillingChangeInput) -> rul
 
 @strawberry.type
 class BillingPreviewQuery:
-    @strawberry.field
+    @refusable_query()
     async def billing_preview(
         self, info: strawberry.Info[RequestContext], change: BillingChangeInput
     ) -> BillingPreview:
         ctx = info.context
         ctx.require_viewer()
-        try:
-            preview = await preview_change(ctx, change)
-        except BusinessError as error:
-            raise _as_request_error(error) from error
-        return BillingPreview.from_preview(preview)
+        return BillingPreview.from_preview(await preview_change(ctx, change))

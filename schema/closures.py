@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from db.enums import PortfolioCloseReason as PortfolioCloseReasonEnum
-from db.enums import PortfolioExportKind as PortfolioExportKindEnum
 from resolvers.account_closure import (
     CloseAccountRequest,
     close_account,
     transfer_account_ownership,
 )
 from resolvers.context import RequestContext
-from resolvers.errors import BusinessError, request_error
 from resolvers.exports import take_portfolio_export
 from resolvers.ids import encode_global_id
 from resolvers.portfolio_closure import ClosePortfolioRequest, close_portfolio
@@ -22,8 +19,8 @@ from schema.common import (
     PortfolioCloseReasonCategory,
     PortfolioExportKind,
     UserError,
-    user_errors,
 )
+from schema.extensions import mutation, refusable_query
 
 
 @strawberry.input
@@ -81,7 +78,7 @@ def _gid(type_name: str, pk: int) -> strawberry.ID:
 
 @strawberry.type
 class ClosuresMutation:
-    @strawberry.mutation
+    @mutation()
     async def close_portfolio(
         self,
         info: strawberry.Info[RequestContext],
@@ -91,15 +88,12 @@ class ClosuresMutation:
         ctx.require_viewer()
         request = ClosePortfolioRequest(
             portfolio_id=str(input.portfolio_id),
-            reason=PortfolioCloseReasonEnum(input.reason),
+            reason=input.reason,
             details=input.details,
             confirm_name=input.confirm_name,
             acknowledge_data_loss=bool(input.acknowledge_data_loss),
         )
-        try:
-            closed = await close_portfolio(ctx, request)
-        except BusinessError as error:
-            return ClosePortfolioPayload(user_errors=user_errors(error.errors))
+        closed = await close_portfolio(ctx, request)
         return ClosePortfolioPayload(
             closed_portfolio_id=_gid("Portfolio", closed.portfolio_id),
             disconnected_account_ids=[
@@ -108,7 +102,7 @@ class ClosuresMutation:
             reason_category=closed.reason_category,
         )
 
-    @strawberry.mutation
+    @mutation()
     async def transfer_account_ownership(
         self,
         info: strawberry.Info[RequestContext],
@@ -116,13 +110,10 @@ class ClosuresMutation:
     ) -> TransferAccountOwnershipPayload:
         ctx = info.context
         ctx.require_viewer()
-        try:
-            account = await transfer_account_ownership(ctx, str(input.to_user_id))
-        except BusinessError as error:
-            return TransferAccountOwnershipPayload(user_errors=user_errors(error.errors))
+        account = await transfer_account_ownership(ctx, str(input.to_user_id))
         return TransferAccountOwnershipPayload(account=Account.from_row(account))
 
-    @strawberry.mutation
+    @mutation()
     async def close_account(
         self,
         info: strawberry.Info[RequestContext],
@@ -135,16 +126,13 @@ class ClosuresMutation:
             reason=input.reason,
             acknowledge_data_loss=bool(input.acknowledge_data_loss),
         )
-        try:
-            account_id = await close_account(ctx, request)
-        except BusinessError as error:
-            return CloseAccountPayload(user_errors=user_errors(error.errors))
+        account_id = await close_account(ctx, request)
         return CloseAccountPayload(closed_account_id=_gid("Account", account_id))
 
 
 @strawberry.type
 class ExportsQuery:
-    @strawberry.field
+    @refusable_query(field=["portfolioId"])
     async def portfolio_export(
         self,
         info: strawberry.Info[RequestContext],
@@ -154,13 +142,7 @@ class ExportsQuery:
         """A portfolio's data as CSV (portfolio owner only); records when it was taken."""
         ctx = info.context
         ctx.require_viewer()
-        try:
-            export = await take_portfolio_export(
-                ctx, str(portfolio_id), PortfolioExportKindEnum(kind)
-            )
-        except BusinessError as error:
-            first = error.errors[0]
-            raise request_error(first.code, first.message, field=["portfolioId"]) from None
+        export = await take_portfolio_export(ctx, str(portfolio_id), kind)
         return CsvExport(
             filename=export.filename,
             content_type=export.content_type,

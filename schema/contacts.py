@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
-from db.enums import ContactSource as ContactSourceEnum
-from db.enums import MarketingStatus as MarketingStatusEnum
 from resolvers.contacts import ContactFilterData, list_contacts
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
@@ -63,12 +61,10 @@ class ContactFilter:
 
     def to_data(self) -> ContactFilterData:
         return ContactFilterData(
-            marketing_status=MarketingStatusEnum(self.marketing_status)
-            if self.marketing_status is not None
-            else None,
+            marketing_status=self.marketing_status,
             owner_in=tuple(self.owner_in) if self.owner_in is not None else None,
             owner_not_in=tuple(self.owner_not_in) if self.owner_not_in is not None else None,
-            sources=tuple(ContactSourceEnum(s) for s in self.source) if self.source else None,
+            sources=tuple(self.source) if self.source else None,
             search=self.search,
         )
 

@@ -1,15 +1,23 @@
-"""Schema extensions: error masking with request ids, and codes for malformed requests."""
+"""Schema extensions: error masking with request ids, codes for malformed requests, and the
+mutation pipeline (``mutation``: business refusals become ``userErrors``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, cast
 
+import strawberry
 from graphql import ExecutionResult, GraphQLError, Node, StringValueNode
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.extensions.field_extension import AsyncExtensionResolver
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 
 from observability import current_stats
+from resolvers.context import RequestContext
+from resolvers.errors import BusinessError, request_error
+from schema.common import user_errors
 
 logger = logging.getLogger("crm_admin.errors")
 
@@ -136,3 +144,63 @@ def _walk(node: Node) -> Iterator[Node]:
                 stack.append(child)
             elif isinstance(child, tuple | list):
                 stack.extend(item for item in child if isinstance(item, Node))
+
+
+# --------------------------------------------------------------------------- the mutation pipeline
+
+#: What a payload carries besides ``userErrors`` when a mutation is refused (e.g. the preview of
+#: the seat the caller did not agree to buy). Given the error and the request context.
+ErrorExtras = Callable[[BusinessError, RequestContext], Awaitable[dict[str, Any]]]
+
+
+class BusinessErrorsAsUserErrors(FieldExtension):
+    """The one place a mutation's ``BusinessError`` becomes data: its payload with ``userErrors``.
+
+    The service rolled its transaction back before the error got here, so nothing changed. The
+    payload type is the field's own return type; every other payload field keeps its default,
+    except what ``extras`` adds.
+    """
+
+    def __init__(self, extras: ErrorExtras | None = None) -> None:
+        self.extras = extras
+
+    def apply(self, field: StrawberryField) -> None:
+        self.field = field
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except BusinessError as error:
+            payload = cast(Callable[..., Any], self.field.type)
+            extra = await self.extras(error, info.context) if self.extras else {}
+            return payload(user_errors=user_errors(error.errors), **extra)
+
+
+class BusinessErrorsAsRequestErrors(FieldExtension):
+    """Queries have no ``userErrors``: a refusal becomes a GraphQL error with ``extensions.code``
+    (the first error's code, message and field; ``field`` overrides the path when given)."""
+
+    def __init__(self, field: Sequence[str] | None = None) -> None:
+        self.path = field
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except BusinessError as error:
+            first = error.errors[0]
+            path = self.path if self.path is not None else first.field
+            raise request_error(first.code, first.message, field=path) from error
+
+
+def mutation(extras: ErrorExtras | None = None) -> Any:
+    """``@strawberry.mutation`` with the pipeline: use it for every mutation with ``userErrors``."""
+    return strawberry.mutation(extensions=[BusinessErrorsAsUserErrors(extras)])
+
+
+def refusable_query(field: Sequence[str] | None = None) -> Any:
+    """``@strawberry.field`` for a query whose service may refuse (FORBIDDEN, NOT_FOUND, ...)."""
+    return strawberry.field(extensions=[BusinessErrorsAsRequestErrors(field)])

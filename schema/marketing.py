@@ -12,19 +12,18 @@ and ``contactSourceDefaults: [ContactSourceDefaultEntry!]!``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
-from db.enums import ContactSource as ContactSourceEnum
-from db.enums import MarketingStatus as MarketingStatusEnum
-from db.enums import Role as RoleEnum
 from resolvers import marketing
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError
 from resolvers.rules.marketing import SourceDefault
 from schema.billing import BillingPreview, ContactUsage, resolve_contact_usage
-from schema.common import ContactSource, MarketingStatus, Role, UserError, user_errors
+from schema.common import ContactSource, MarketingStatus, Role, UserError
 from schema.contacts import Contact, ContactFilter
+from schema.extensions import mutation
 from schema.users import User
 
 
@@ -35,6 +34,18 @@ class SetMarketingStatusInput:
     filter: ContactFilter | None = None
     status: MarketingStatus
     dry_run: bool | None = False
+
+    def to_data(self, *, dry_run: bool | None = None) -> marketing.SetMarketingStatusData:
+        """Plain data for the service (``dry_run`` overrides the input's flag when given)."""
+        return marketing.SetMarketingStatusData(
+            status=self.status,
+            contact_ids=tuple(str(i) for i in self.contact_ids)
+            if self.contact_ids is not None
+            else None,
+            filter=self.filter.to_data() if self.filter is not None else None,
+            proration_date=self.proration_date,
+            dry_run=bool(self.dry_run if dry_run is None else dry_run),
+        )
 
 
 @strawberry.input
@@ -108,6 +119,11 @@ def _entries(entries: list[SourceDefault]) -> list[ContactSourceDefaultEntry]:
     return [ContactSourceDefaultEntry.from_data(entry) for entry in entries]
 
 
+async def _defaults_after_refusal(error: BusinessError, ctx: RequestContext) -> dict[str, Any]:
+    """A refused change still shows the defaults in force."""
+    return {"defaults": _entries(await marketing.contact_source_defaults(ctx))}
+
+
 @strawberry.type
 class MarketingQuery:
     @strawberry.field
@@ -119,7 +135,7 @@ class MarketingQuery:
 
 @strawberry.type
 class MarketingMutation:
-    @strawberry.mutation
+    @mutation()
     async def create_contact(
         self,
         info: strawberry.Info[RequestContext],
@@ -128,18 +144,13 @@ class MarketingMutation:
         data = marketing.CreateContactData(
             name=input.name,
             email=input.email,
-            source=ContactSourceEnum(input.source),
-            marketing_status=MarketingStatusEnum(input.marketing_status)
-            if input.marketing_status is not None
-            else None,
+            source=input.source,
+            marketing_status=input.marketing_status,
         )
-        try:
-            row = await marketing.create_contact(info.context, data)
-        except BusinessError as error:
-            return CreateContactPayload(user_errors=user_errors(error.errors))
+        row = await marketing.create_contact(info.context, data)
         return CreateContactPayload(contact=Contact.from_row(row))
 
-    @strawberry.mutation
+    @mutation()
     async def set_marketing_status(
         self,
         info: strawberry.Info[RequestContext],
@@ -147,19 +158,14 @@ class MarketingMutation:
     ) -> SetMarketingStatusPayload:
         ctx = info.context
         ctx.require_viewer()
-        try:
-            result = await marketing.set_marketing_status(
-                ctx, marketing.set_marketing_status_data(input)
-            )
-        except BusinessError as error:
-            return SetMarketingStatusPayload(user_errors=user_errors(error.errors))
+        result = await marketing.set_marketing_status(ctx, input.to_data())
         return SetMarketingStatusPayload(
             updated_count=result.updated_count,
             usage=await resolve_contact_usage(ctx),
             billing_preview=BillingPreview.from_preview(result.preview),
         )
 
-    @strawberry.mutation
+    @mutation()
     async def set_user_permissions(
         self,
         info: strawberry.Info[RequestContext],
@@ -168,29 +174,20 @@ class MarketingMutation:
         ctx = info.context
         data = marketing.SetUserPermissionsData(
             user_id=str(input.user_id),
-            role=RoleEnum(input.role) if input.role is not None else None,
+            role=input.role,
             can_set_marketing_status=input.can_set_marketing_status,
         )
-        try:
-            row = await marketing.set_user_permissions(ctx, data)
-        except BusinessError as error:
-            return SetUserPermissionsPayload(user_errors=user_errors(error.errors))
+        row = await marketing.set_user_permissions(ctx, data)
         return SetUserPermissionsPayload(user=User.from_row(row, ctx))
 
-    @strawberry.mutation
+    @mutation(_defaults_after_refusal)
     async def set_contact_source_default(
         self,
         info: strawberry.Info[RequestContext],
         input: SetContactSourceDefaultInput,
     ) -> SetContactSourceDefaultPayload:
         ctx = info.context
-        try:
-            entries = await marketing.set_contact_source_default(
-                ctx, ContactSourceEnum(input.source), MarketingStatusEnum(input.marketing_status)
-            )
-        except BusinessError as error:
-            return SetContactSourceDefaultPayload(
-                defaults=_entries(await marketing.contact_source_defaults(ctx)),
-                user_errors=user_errors(error.errors),
-            )
+        entries = await marketing.set_contact_source_default(
+            ctx, input.source, input.marketing_status
+        )
         return SetContactSourceDefaultPayload(defaults=_entries(entries))

@@ -11,7 +11,9 @@ from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.notifications import list_notifications
 from resolvers.pagination import PageRequest
+from resolvers.permissions import require_admin
 from schema.common import Connection, selects
+from schema.extensions import refusable_query
 
 
 @strawberry.type
@@ -35,7 +37,7 @@ class Notification:
 
 @strawberry.type
 class NotificationsQuery:
-    @strawberry.field
+    @refusable_query()
     async def notifications(
         self,
         info: strawberry.Info[RequestContext],
@@ -43,7 +45,7 @@ class NotificationsQuery:
         after: str | None = None,
     ) -> Connection[Notification]:
         ctx = info.context
-        ctx.require_admin()
+        require_admin(ctx)
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         rows = await list_notifications(ctx, page)
         return Connection.from_page(rows, Notification.from_row)

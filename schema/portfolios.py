@@ -9,7 +9,6 @@ import strawberry
 from sqlalchemy import select
 
 from db import models
-from db.enums import PortfolioExportKind as PortfolioExportKindEnum
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
@@ -105,7 +104,7 @@ class Portfolio(Node):
     async def exported_at(
         self, info: strawberry.Info[RequestContext], kind: PortfolioExportKind
     ) -> datetime | None:
-        return await exported_at(info.context, self.pk, PortfolioExportKindEnum(kind))
+        return await exported_at(info.context, self.pk, kind)
 
 
 async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
-from db.enums import SeatStatus as SeatStatusEnum
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
@@ -70,8 +69,6 @@ class SeatsQuery:
         ctx = info.context
         ctx.require_viewer()
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
-        statuses = (
-            tuple(SeatStatusEnum(s) for s in filter.status) if filter and filter.status else None
-        )
+        statuses = tuple(filter.status) if filter and filter.status else None
         rows = await list_seats(ctx, page, statuses)
         return Connection.from_page(rows, Seat.from_row)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
-from db.enums import OwnedItemType as OwnedItemTypeEnum
-from db.enums import Role as RoleEnum
 from resolvers import deals_mutations, seat_changes, users_lifecycle
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError
@@ -16,8 +15,9 @@ from resolvers.ids import encode_global_id
 from resolvers.rules import billing as rules
 from schema.accounts import SeatSummary, resolve_seat_summary
 from schema.billing import BillingPreview
-from schema.common import OwnedItemType, Role, UserError, user_errors
+from schema.common import OwnedItemType, Role, UserError
 from schema.deals import Deal
+from schema.extensions import mutation
 from schema.seats import Seat
 from schema.users import OwnedItemCounts, User
 
@@ -29,7 +29,7 @@ class AddUserInput:
     proration_date: datetime | None = strawberry.UNSET
     name: str
     email: str
-    role: Role | None = RoleEnum.REGULAR
+    role: Role | None = Role.REGULAR
     allow_seat_purchase: bool | None = False
     idempotency_key: str | None = strawberry.UNSET
     dry_run: bool | None = False
@@ -38,7 +38,7 @@ class AddUserInput:
         return users_lifecycle.AddUserData(
             name=self.name,
             email=self.email,
-            role=RoleEnum(self.role) if self.role is not None else RoleEnum.REGULAR,
+            role=self.role if self.role is not None else Role.REGULAR,
             allow_seat_purchase=bool(self.allow_seat_purchase),
             idempotency_key=self.idempotency_key or None,
             proration_date=self.proration_date or None,
@@ -171,10 +171,11 @@ class SeatChangePayload:
 # --------------------------------------------------------------------------- helpers
 
 
-def _preview_of(error: BusinessError) -> BillingPreview | None:
+async def _seat_purchase_preview(error: BusinessError, ctx: RequestContext) -> dict[str, Any]:
+    """A refused purchase still shows what the seat would have cost."""
     if isinstance(error, seat_changes.SeatPurchaseRequired):
-        return BillingPreview.from_preview(error.preview)
-    return None
+        return {"billing_preview": BillingPreview.from_preview(error.preview)}
+    return {}
 
 
 def _preview(preview: rules.BillingPreview) -> BillingPreview:
@@ -194,33 +195,25 @@ def _user_seat_parts(
 
 @strawberry.type
 class UserAdminMutation:
-    @strawberry.mutation
+    @mutation(_seat_purchase_preview)
     async def add_user(
         self,
         info: strawberry.Info[RequestContext],
         input: AddUserInput,
     ) -> AddUserPayload:
         ctx = info.context
-        try:
-            result = await users_lifecycle.add_user(ctx, input.to_data())
-        except BusinessError as error:
-            return AddUserPayload(
-                billing_preview=_preview_of(error), user_errors=user_errors(error.errors)
-            )
+        result = await users_lifecycle.add_user(ctx, input.to_data())
         user, seat, preview = _user_seat_parts(ctx, result)
         return AddUserPayload(user=user, seat=seat, billing_preview=preview)
 
-    @strawberry.mutation
+    @mutation()
     async def deactivate_user(
         self,
         info: strawberry.Info[RequestContext],
         input: DeactivateUserInput,
     ) -> DeactivateUserPayload:
         ctx = info.context
-        try:
-            result = await users_lifecycle.deactivate_user(ctx, input.to_data())
-        except BusinessError as error:
-            return DeactivateUserPayload(user_errors=user_errors(error.errors))
+        result = await users_lifecycle.deactivate_user(ctx, input.to_data())
         counts = await ctx.loaders.owned_counts.load(result.user.id)
         return DeactivateUserPayload(
             user=User.from_row(result.user, ctx),
@@ -228,23 +221,18 @@ class UserAdminMutation:
             billing_preview=_preview(result.preview),
         )
 
-    @strawberry.mutation
+    @mutation(_seat_purchase_preview)
     async def reactivate_user(
         self,
         info: strawberry.Info[RequestContext],
         input: ReactivateUserInput,
     ) -> ReactivateUserPayload:
         ctx = info.context
-        try:
-            result = await users_lifecycle.reactivate_user(ctx, input.to_data())
-        except BusinessError as error:
-            return ReactivateUserPayload(
-                billing_preview=_preview_of(error), user_errors=user_errors(error.errors)
-            )
+        result = await users_lifecycle.reactivate_user(ctx, input.to_data())
         user, seat, preview = _user_seat_parts(ctx, result)
         return ReactivateUserPayload(user=user, seat=seat, billing_preview=preview)
 
-    @strawberry.mutation
+    @mutation()
     async def delete_user(
         self,
         info: strawberry.Info[RequestContext],
@@ -257,10 +245,7 @@ class UserAdminMutation:
                 str(input.transfer_ownership_to) if input.transfer_ownership_to else None
             ),
         )
-        try:
-            result = await users_lifecycle.delete_user(ctx, data)
-        except BusinessError as error:
-            return DeleteUserPayload(user_errors=user_errors(error.errors))
+        result = await users_lifecycle.delete_user(ctx, data)
         moved = result.transferred
         return DeleteUserPayload(
             deleted_user_id=strawberry.ID(encode_global_id("User", result.user.id)),
@@ -268,7 +253,7 @@ class UserAdminMutation:
             transferred=OwnedItemCounts.from_counts(moved) if moved is not None else None,
         )
 
-    @strawberry.mutation
+    @mutation()
     async def reassign_ownership(
         self,
         info: strawberry.Info[RequestContext],
@@ -277,49 +262,36 @@ class UserAdminMutation:
         data = users_lifecycle.ReassignData(
             from_user_id=str(input.from_user_id),
             to_user_id=str(input.to_user_id),
-            item_types=(
-                tuple(OwnedItemTypeEnum(t) for t in input.item_types)
-                if isinstance(input.item_types, list)
-                else None
-            ),
+            item_types=(tuple(input.item_types) if isinstance(input.item_types, list) else None),
         )
-        try:
-            moved = await users_lifecycle.reassign_ownership(info.context, data)
-        except BusinessError as error:
-            return ReassignOwnershipPayload(user_errors=user_errors(error.errors))
+        moved = await users_lifecycle.reassign_ownership(info.context, data)
         return ReassignOwnershipPayload(moved=OwnedItemCounts.from_counts(moved))
 
-    @strawberry.mutation
+    @mutation()
     async def add_seats(
         self,
         info: strawberry.Info[RequestContext],
         input: SeatCountInput,
     ) -> SeatChangePayload:
-        try:
-            preview = await seat_changes.add_seats(info.context, input.to_data())
-        except BusinessError as error:
-            return SeatChangePayload(user_errors=user_errors(error.errors))
+        preview = await seat_changes.add_seats(info.context, input.to_data())
         return SeatChangePayload(
             seat_summary=await resolve_seat_summary(info.context),
             billing_preview=_preview(preview),
         )
 
-    @strawberry.mutation
+    @mutation()
     async def remove_unused_seats(
         self,
         info: strawberry.Info[RequestContext],
         input: SeatCountInput,
     ) -> SeatChangePayload:
-        try:
-            preview = await seat_changes.remove_unused_seats(info.context, input.to_data())
-        except BusinessError as error:
-            return SeatChangePayload(user_errors=user_errors(error.errors))
+        preview = await seat_changes.remove_unused_seats(info.context, input.to_data())
         return SeatChangePayload(
             seat_summary=await resolve_seat_summary(info.context),
             billing_preview=_preview(preview),
         )
 
-    @strawberry.mutation
+    @mutation()
     async def create_deal(
         self,
         info: strawberry.Info[RequestContext],
@@ -330,8 +302,5 @@ class UserAdminMutation:
             value=input.value,
             owner_id=str(input.owner_id) if input.owner_id else None,
         )
-        try:
-            deal = await deals_mutations.create_deal(info.context, data)
-        except BusinessError as error:
-            return CreateDealPayload(user_errors=user_errors(error.errors))
+        deal = await deals_mutations.create_deal(info.context, data)
         return CreateDealPayload(deal=Deal.from_row(deal))

@@ -10,8 +10,6 @@ import strawberry
 from strawberry.types.nodes import SelectedField
 
 from db import models
-from db.enums import Role as RoleEnum
-from db.enums import UserStatus as UserStatusEnum
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts, OwnerPageKey
@@ -152,8 +150,8 @@ class UserFilter:
 
     def to_data(self) -> UserFilterData:
         return UserFilterData(
-            statuses=tuple(UserStatusEnum(s) for s in self.status) if self.status else None,
-            role=RoleEnum(self.role) if self.role is not None else None,
+            statuses=tuple(self.status) if self.status else None,
+            role=self.role,
             search=self.search,
         )
 
