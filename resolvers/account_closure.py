@@ -50,7 +50,7 @@ from db.models import (
 from resolvers import audit
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.ids import encode_global_id
 from resolvers.permissions import lock_account_owner
 from resolvers.rules.closures import (
     MAX_ACCOUNT_REASON_LENGTH,
@@ -59,6 +59,7 @@ from resolvers.rules.closures import (
     text_too_long,
     transfer_target_problem,
 )
+from resolvers.users import lock_user
 
 #: Account tables, children before parents (foreign keys are enforced on SQLite too).
 ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
@@ -97,7 +98,9 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
         owner = await lock_account_owner(
             session, viewer, "Only the account owner can transfer ownership."
         )
-        target = await _lock_target(session, viewer.account_id, to_user_global_id)
+        target = await lock_user(
+            session, viewer.account_id, to_user_global_id, ["input", "toUserId"]
+        )
         problem = transfer_target_problem(
             is_current_owner=target.id == owner.id, status=target.status, role=target.role
         )
@@ -123,20 +126,6 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
     # Later fields read the rows as written, not a copy loaded before the swap.
     ctx.loaders.user.prime_many({owner.id: owner, target.id: target}, force=True)
     return account
-
-
-async def _lock_target(session: AsyncSession, account_id: int, global_id: str) -> User:
-    pk = decode_typed_id(global_id, "User")
-    target = (
-        await session.scalars(
-            select(User)
-            .where(User.id == (pk if pk is not None else -1), User.account_id == account_id)
-            .with_for_update()
-        )
-    ).first()
-    if target is None:
-        raise BusinessError.of(ErrorCode.NOT_FOUND, "No user with this id.", ["input", "toUserId"])
-    return target
 
 
 # --- close the account ------------------------------------------------------------------------

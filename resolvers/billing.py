@@ -1,26 +1,39 @@
-"""Billing I/O around the pure rules: the locked billing state, period roll-over, the ledger.
+"""Billing I/O around the pure rules: the billing-change unit, period roll-over, the ledger.
 
-Every billing mutation starts with ``lock_billing``: it locks the account's subscription row
-(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so all
-seat decisions of one account run one after another, then rolls the period over if it is due.
+Every change to what an account is billed (users, seats, marketing contacts) runs as one
+``BillingChange`` inside ``billing_transaction``:
+
+1. lock the account's subscription row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+   serialises writers with BEGIN IMMEDIATE), so all billing decisions of one account run one
+   after another, and roll the period over if it is due (``lock_billing``);
+2. replay a retried call with the same idempotency key (``replayed``);
+3. validate the proration instant (``prorate_at``) and decide with ``rules.billing``;
+4. write the ledger (``post``), the audit event and the idempotency record (``record``);
+5. drop the request's cached subscription when the transaction ends (``billing_transaction``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import LedgerEntryKind, SeatStatus
 from db.models import LedgerEntry, Seat, Subscription
-from resolvers import audit
+from resolvers import audit, idempotency
+from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
+from resolvers.idempotency import IdempotentCall
+from resolvers.ids import encode_global_id
 from resolvers.rules import billing as rules
-from resolvers.seats import SeatCounts
+from resolvers.seats import SeatCounts, seat_counts
 from resolvers.subscriptions import SubscriptionView, read_subscription
 
 
@@ -32,22 +45,6 @@ async def _locked_subscription(session: AsyncSession, account_id: int) -> Subscr
         .execution_options(populate_existing=True)
     )
     return (await session.scalars(query)).one()
-
-
-async def seat_counts(session: AsyncSession, account_id: int) -> SeatCounts:
-    rows = (
-        await session.execute(
-            select(Seat.status, func.count())
-            .where(Seat.account_id == account_id)
-            .group_by(Seat.status)
-        )
-    ).all()
-    by_status = {SeatStatus(status): int(n) for status, n in rows}
-    return SeatCounts(
-        occupied=by_status.get(SeatStatus.OCCUPIED, 0),
-        free=by_status.get(SeatStatus.FREE, 0),
-        pending_removal=by_status.get(SeatStatus.PENDING_REMOVAL, 0),
-    )
 
 
 def _invoice_rows(
@@ -234,3 +231,98 @@ def billing_details(preview: rules.BillingPreview, charge_id: str | None) -> dic
         "immediate_charge": f"{preview.immediate_charge} {preview.currency}",
         "next_invoice_after": f"{preview.next_invoice_after} {preview.currency}",
     }
+
+
+# --------------------------------------------------------------------------- the change unit
+
+
+@asynccontextmanager
+async def billing_transaction(ctx: RequestContext) -> AsyncIterator[AsyncSession]:
+    """The write transaction of a billing change; the cached subscription is dropped after it
+    (committed, rolled back or a dry run: the period may have rolled over either way)."""
+    try:
+        async with ctx.db.write() as session:
+            yield session
+    finally:
+        ctx.memo.pop("subscription", None)
+
+
+@dataclass(frozen=True)
+class BillingChange:
+    """One change to what the viewer's account is billed, decided on the locked state."""
+
+    session: AsyncSession
+    ctx: RequestContext
+    snapshot: BillingSnapshot
+    #: The idempotency record of a charging mutation; None for changes without a key.
+    call: IdempotentCall | None = None
+    dry_run: bool = False
+
+    @classmethod
+    async def begin(
+        cls,
+        session: AsyncSession,
+        ctx: RequestContext,
+        call: IdempotentCall | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> BillingChange:
+        """Lock the subscription and roll the period over if due (see the module docstring)."""
+        snapshot = await lock_billing(session, ctx.viewer.account_id, ctx.now)
+        return cls(session, ctx, snapshot, call, dry_run)
+
+    @property
+    def account_id(self) -> int:
+        return self.ctx.viewer.account_id
+
+    async def replayed(self) -> dict[str, Any] | None:
+        """The stored result of an earlier call with this key (never for a dry run)."""
+        if self.dry_run or self.call is None:
+            return None
+        return await idempotency.replay(self.session, self.account_id, self.call)
+
+    def prorate_at(self, requested: datetime | None) -> datetime:
+        return proration_instant(self.snapshot, requested, self.ctx.now)
+
+    def post(
+        self, preview: rules.BillingPreview, *, charge_effective_at: datetime | None = None
+    ) -> str | None:
+        """The ledger rows of the preview; returns the charge id (None without lines)."""
+        return write_ledger(
+            self.session,
+            preview,
+            account_id=self.account_id,
+            actor_user_id=self.ctx.viewer.user_id,
+            now=self.ctx.now,
+            charge_effective_at=charge_effective_at,
+        )
+
+    def record(
+        self,
+        action: str,
+        target_global_id: str,
+        preview: rules.BillingPreview,
+        details: Mapping[str, object],
+        *,
+        result: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Post the preview, audit the change with its money, remember the result for retries."""
+        charge_id = self.post(preview)
+        audit.record_for(
+            self.session,
+            self.ctx,
+            action,
+            target_global_id,
+            {**billing_details(preview, charge_id), **details},
+        )
+        if self.call is not None:
+            idempotency.remember(
+                self.session,
+                account_id=self.account_id,
+                call=self.call,
+                result={"preview": idempotency.preview_to_json(preview), **(result or {})},
+                now=self.ctx.now,
+            )
+
+    def account_global_id(self) -> str:
+        return encode_global_id("Account", self.account_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,20 @@ from resolvers.errors import BusinessError, ErrorCode
 from resolvers.rules import billing as rules
 
 MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class IdempotentCall:
+    """One charging mutation as its idempotency record sees it: name, key, input fingerprint."""
+
+    operation: str
+    key: str | None
+    fingerprint: str
+
+    @classmethod
+    def of(cls, operation: str, key: str | None, arguments: Mapping[str, Any]) -> IdempotentCall:
+        """Checks the key (INVALID_INPUT) and hashes the input (minus the key itself)."""
+        return cls(operation, check_key(key), fingerprint(operation, arguments))
 
 
 def fingerprint(operation: str, arguments: Mapping[str, Any]) -> str:
@@ -46,21 +61,21 @@ def check_key(key: str | None) -> str | None:
 
 
 async def replay(
-    session: AsyncSession, account_id: int, key: str | None, operation: str, print_: str
+    session: AsyncSession, account_id: int, call: IdempotentCall
 ) -> dict[str, Any] | None:
     """The stored result for this key, or None; CONFLICT if the key was used for another input."""
-    if key is None:
+    if call.key is None:
         return None
     record = (
         await session.scalars(
             select(IdempotencyRecord).where(
-                IdempotencyRecord.account_id == account_id, IdempotencyRecord.key == key
+                IdempotencyRecord.account_id == account_id, IdempotencyRecord.key == call.key
             )
         )
     ).one_or_none()
     if record is None:
         return None
-    if record.operation != operation or record.request_fingerprint != print_:
+    if record.operation != call.operation or record.request_fingerprint != call.fingerprint:
         raise BusinessError.of(
             ErrorCode.CONFLICT,
             "This idempotencyKey was already used for a different request.",
@@ -74,20 +89,18 @@ def remember(
     session: AsyncSession,
     *,
     account_id: int,
-    key: str | None,
-    operation: str,
-    print_: str,
+    call: IdempotentCall,
     result: Mapping[str, Any],
     now: datetime,
 ) -> None:
-    if key is None:
+    if call.key is None:
         return
     session.add(
         IdempotencyRecord(
             account_id=account_id,
-            key=key,
-            operation=operation,
-            request_fingerprint=print_,
+            key=call.key,
+            operation=call.operation,
+            request_fingerprint=call.fingerprint,
             response=json.dumps(dict(result), sort_keys=True),
             created_at=now,
         )

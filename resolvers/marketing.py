@@ -55,18 +55,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import ContactSource, MarketingStatus, Role, SeatStatus, UserStatus
+from db.enums import ContactSource, MarketingStatus, Role, UserStatus
 from db.models import (
     Contact,
     ContactSourceDefault,
-    ContactTier,
     Notification,
-    Seat,
     Subscription,
     User,
 )
 from resolvers import audit
-from resolvers.billing import roll_over_if_due, write_ledger
+from resolvers.billing import BillingChange, billing_transaction
 from resolvers.contacts import (
     ContactFilterData,
     billed_as_marketing,
@@ -79,7 +77,7 @@ from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as billing_rules
 from resolvers.rules import marketing as rules
-from resolvers.subscriptions import SubscriptionView
+from resolvers.users import lock_user
 
 #: The most ids one ``setMarketingStatus`` call may name; bigger selections go by filter.
 MAX_CONTACT_IDS = 10_000
@@ -100,89 +98,6 @@ def _dialect_insert(session: AsyncSession, model: type[Any]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(model)
     return sqlite_insert(model)
-
-
-async def _roll_over(session: AsyncSession, ctx: RequestContext) -> None:
-    """Renew the subscription period first if it has ended (pending removals, renewal invoice)."""
-    await roll_over_if_due(session, ctx.viewer.account_id, ctx.now)
-
-
-@dataclass(frozen=True)
-class _Billing:
-    """The locked subscription row and the pure billing state built from it."""
-
-    subscription: Subscription
-    state: billing_rules.BillingState
-
-
-async def _load_billing(session: AsyncSession, account_id: int) -> _Billing:
-    """The subscription row locked ``FOR UPDATE``, its ladder and seat counts, as rule input."""
-    query = select(Subscription).where(Subscription.account_id == account_id).with_for_update()
-    subscription = (await session.scalars(query)).one()
-    tiers = (
-        await session.scalars(
-            select(ContactTier)
-            .where(ContactTier.account_id == account_id)
-            .order_by(ContactTier.contact_limit)
-        )
-    ).all()
-    ladder = tuple(billing_rules.Tier(limit=t.contact_limit, price=t.monthly_price) for t in tiers)
-    seats = (
-        await session.execute(
-            select(
-                func.count(Seat.id),
-                func.coalesce(
-                    func.sum(case((Seat.status == SeatStatus.PENDING_REMOVAL, 1), else_=0)), 0
-                ),
-            ).where(Seat.account_id == account_id)
-        )
-    ).one()
-    state = billing_rules.BillingState(
-        currency=subscription.currency,
-        seat_price=subscription.seat_price,
-        period=billing_rules.BillingPeriod(subscription.period_start, subscription.period_end),
-        billable_seats=int(seats[0]),
-        pending_removal_seats=int(seats[1]),
-        tier_ladder=ladder,
-        tier=SubscriptionView(row=subscription, ladder=ladder).tier,
-    )
-    return _Billing(subscription=subscription, state=state)
-
-
-def _proration_instant(
-    ctx: RequestContext, billing: _Billing, requested: datetime | None
-) -> datetime:
-    """The instant to prorate for: now, or a preview's ``prorationDate`` within the period."""
-    period = billing.state.period
-    if requested is None:
-        if not period.start <= ctx.now <= period.end:
-            raise _fail(
-                ErrorCode.INVALID_STATE,
-                "The billing period has ended and is being renewed; try again in a moment.",
-            )
-        return ctx.now
-    if requested.tzinfo is None or requested.utcoffset() is None:
-        raise _fail(
-            ErrorCode.INVALID_INPUT,
-            "prorationDate needs a UTC offset, e.g. 2026-03-15T12:00:00+00:00.",
-            "input",
-            "prorationDate",
-        )
-    if requested > ctx.now:
-        raise _fail(
-            ErrorCode.INVALID_INPUT,
-            "prorationDate cannot be in the future.",
-            "input",
-            "prorationDate",
-        )
-    if requested < period.start or requested > period.end:
-        raise _fail(
-            ErrorCode.INVALID_INPUT,
-            "prorationDate must lie in the current billing period; ask for a new preview.",
-            "input",
-            "prorationDate",
-        )
-    return requested
 
 
 @dataclass(frozen=True)
@@ -209,22 +124,18 @@ class TierOutcome:
 async def _apply_tier_change(
     session: AsyncSession,
     ctx: RequestContext,
-    billing: _Billing,
+    change: BillingChange,
     preview: billing_rules.BillingPreview,
     billed_before: int,
     billed_after: int,
 ) -> TierOutcome:
     """Move the tier up if the preview says so (charge posted for the next day), then notify."""
-    subscription = billing.subscription
+    subscription = change.snapshot.view.row
     operation_id: str | None = None
     if preview.tier_after.limit != preview.tier_before.limit:
         subscription.contact_tier_limit = preview.tier_after.limit
-        operation_id = write_ledger(
-            session,
+        operation_id = change.post(
             preview,
-            account_id=subscription.account_id,
-            actor_user_id=ctx.viewer.user_id,
-            now=ctx.now,
             charge_effective_at=billing_rules.tier_upgrade_charge_date(preview.proration_date),
         )
     thresholds = billing_rules.crossed_thresholds(
@@ -312,7 +223,7 @@ def _validate_contact(data: CreateContactData) -> CreateContactData:
 async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contact:
     viewer = ctx.require_viewer()
     data = _validate_contact(data)
-    async with ctx.db.write() as session:
+    async with billing_transaction(ctx) as session:
         overrides = await _source_overrides(session, viewer.account_id)
         status = rules.initial_status(data.source, data.marketing_status, overrides)
         if status is None:
@@ -331,11 +242,11 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
             )
         details: dict[str, object] = {"source": data.source.value, "marketing_status": status.value}
         if status is MarketingStatus.MARKETING:
-            await _roll_over(session, ctx)
-            billing = await _load_billing(session, viewer.account_id)
-            at = _proration_instant(ctx, billing, None)
+            change = await BillingChange.begin(session, ctx)
             billed_before = await _billed_count(session, ctx)
-            preview = billing_rules.preview_tier_change(billing.state, billed_before + 1, at)
+            preview = billing_rules.preview_tier_change(
+                change.snapshot.state, billed_before + 1, change.prorate_at(None)
+            )
         contact = Contact(
             account_id=viewer.account_id,
             owner_id=viewer.user_id,
@@ -350,13 +261,12 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
         await session.flush()
         if status is MarketingStatus.MARKETING:
             outcome = await _apply_tier_change(
-                session, ctx, billing, preview, billed_before, billed_before + 1
+                session, ctx, change, preview, billed_before, billed_before + 1
             )
             details.update(outcome.audit_details())
         audit.record_for(
             session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
         )
-    ctx.memo.pop("subscription", None)
     return contact
 
 
@@ -463,7 +373,7 @@ async def _check_ids_exist(
 
 @dataclass(frozen=True)
 class _Plan:
-    billing: _Billing
+    change: BillingChange
     at: datetime
     billed_before: int
     billed_after: int
@@ -483,8 +393,8 @@ async def _plan(
     billed unless they are still billed from an earlier switch-off this period (no double count);
     contacts leaving marketing stay billed until the next update date, so the count is unchanged.
     """
-    billing = await _load_billing(session, ctx.viewer.account_id)
-    at = _proration_instant(ctx, billing, data.proration_date)
+    change = await BillingChange.begin(session, ctx, dry_run=data.dry_run)
+    at = change.prorate_at(data.proration_date)
     await _check_ids_exist(session, ctx, selection)
     target = and_(*selection.conditions)
     billed = cast(ColumnElement[bool], billed_as_marketing(ctx.now))
@@ -504,8 +414,8 @@ async def _plan(
     billed_before, changing, target_not_billed = (int(value) for value in row)
     newly_billed = target_not_billed if data.status is MarketingStatus.MARKETING else 0
     billed_after = billed_before + newly_billed
-    preview = billing_rules.preview_tier_change(billing.state, billed_after, at)
-    return _Plan(billing, at, billed_before, billed_after, changing, preview)
+    preview = billing_rules.preview_tier_change(change.snapshot.state, billed_after, at)
+    return _Plan(change, at, billed_before, billed_after, changing, preview)
 
 
 async def _switch(
@@ -520,7 +430,7 @@ async def _switch(
     else:
         values = {
             "marketing_status": MarketingStatus.NON_MARKETING,
-            "billed_as_marketing_until": plan.billing.subscription.period_end,
+            "billed_as_marketing_until": plan.change.snapshot.view.period.end,
         }
     statement = (
         update(Contact)
@@ -546,15 +456,13 @@ async def set_marketing_status(
     selection = await _select_contacts(ctx, data)
     # A dry run decides on exactly the state the mutation would (period renewed if due, the
     # subscription locked) and stops before writing anything of its own.
-    async with ctx.db.write() as session:
-        await _roll_over(session, ctx)
+    async with billing_transaction(ctx) as session:
         plan = await _plan(session, ctx, selection, data)
         if data.dry_run:
-            ctx.memo.pop("subscription", None)
             return MarketingStatusResult(plan.changing, plan.preview, dry_run=True)
         updated = await _switch(session, selection, data, plan)
         outcome = await _apply_tier_change(
-            session, ctx, plan.billing, plan.preview, plan.billed_before, plan.billed_after
+            session, ctx, plan.change, plan.preview, plan.billed_before, plan.billed_after
         )
         if updated or outcome.ledger_operation_id is not None:
             audit.record_for(
@@ -570,7 +478,6 @@ async def set_marketing_status(
                     **outcome.audit_details(),
                 },
             )
-    ctx.memo.pop("subscription", None)
     return MarketingStatusResult(updated, plan.preview, dry_run=False, tier=outcome)
 
 
@@ -646,9 +553,6 @@ async def set_user_permissions(ctx: RequestContext, data: SetUserPermissionsData
         raise _fail(
             ErrorCode.INVALID_INPUT, "Say what to change: role or canSetMarketingStatus.", "input"
         )
-    pk = decode_typed_id(data.user_id, "User")
-    if pk is None:
-        raise _fail(ErrorCode.NOT_FOUND, "No such user.", "input", "userId")
     async with ctx.db.write() as session:
         # Lock the active admins first (always in id order), then the target: no lock cycles.
         active_admin_ids = (
@@ -663,15 +567,7 @@ async def set_user_permissions(ctx: RequestContext, data: SetUserPermissionsData
                 .with_for_update()
             )
         ).all()
-        user = (
-            await session.scalars(
-                select(User)
-                .where(User.account_id == viewer.account_id, User.id == pk)
-                .with_for_update()
-            )
-        ).one_or_none()
-        if user is None:
-            raise _fail(ErrorCode.NOT_FOUND, "No such user.", "input", "userId")
+        user = await lock_user(session, viewer.account_id, data.user_id, ["input", "userId"])
         if user.status is UserStatus.DELETED:
             raise _fail(
                 ErrorCode.INVALID_STATE,

@@ -1,6 +1,6 @@
 """Seat changes: taking a seat for a user, releasing it, ``addSeats`` and ``removeUnusedSeats``.
 
-Seat decisions run inside the caller's write transaction after ``lock_billing`` took the
+Seat decisions run inside a ``BillingChange`` (``resolvers.billing``), after it took the
 subscription lock, so two admins of one account never take the same free seat or buy twice.
 """
 
@@ -15,16 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import SeatStatus
 from db.models import Seat
-from resolvers import audit, idempotency
-from resolvers.billing import (
-    BillingSnapshot,
-    billing_details,
-    lock_billing,
-    proration_instant,
-    write_ledger,
-)
+from resolvers import idempotency
+from resolvers.billing import BillingChange, BillingSnapshot, billing_transaction
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode, UserErrorData
+from resolvers.idempotency import IdempotentCall
 from resolvers.ids import encode_global_id
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
@@ -127,9 +122,9 @@ class SeatCountData:
     proration_date: datetime | None = None
     dry_run: bool = False
 
-    def fingerprint(self, operation: str) -> str:
+    def call(self, operation: str) -> IdempotentCall:
         arguments: dict[str, Any] = {"count": self.count, "prorationDate": self.proration_date}
-        return idempotency.fingerprint(operation, arguments)
+        return IdempotentCall.of(operation, self.idempotency_key, arguments)
 
 
 def _check_count(count: int) -> None:
@@ -170,18 +165,16 @@ async def add_seats(ctx: RequestContext, data: SeatCountData) -> rules.BillingPr
     """Cancel pending removals first, then buy new FREE seats with a prorated charge now."""
     viewer = require_admin(ctx)
     _check_count(data.count)
-    key = idempotency.check_key(data.idempotency_key)
-    print_ = data.fingerprint("addSeats")
-    async with ctx.db.write() as session:
-        snapshot = await lock_billing(session, viewer.account_id, ctx.now)
-        if not data.dry_run:
-            stored = await idempotency.replay(session, viewer.account_id, key, "addSeats", print_)
-            if stored is not None:
-                return idempotency.preview_from_json(stored["preview"])
-        at = proration_instant(snapshot, data.proration_date, ctx.now)
-        plan = plan_add_seats(data.count, snapshot.counts.pending_removal)
-        change = rules.SeatChange(buy=plan.buy, cancel_removal=plan.cancel_removal)
-        preview = rules.preview_seat_change(snapshot.state, change, at)
+    call = data.call("addSeats")
+    async with billing_transaction(ctx) as session:
+        change = await BillingChange.begin(session, ctx, call, dry_run=data.dry_run)
+        stored = await change.replayed()
+        if stored is not None:
+            return idempotency.preview_from_json(stored["preview"])
+        at = change.prorate_at(data.proration_date)
+        plan = plan_add_seats(data.count, change.snapshot.counts.pending_removal)
+        seat_change = rules.SeatChange(buy=plan.buy, cancel_removal=plan.cancel_removal)
+        preview = rules.preview_seat_change(change.snapshot.state, seat_change, at)
         if data.dry_run:
             return preview
         cancelled = await _mark_seats(
@@ -198,20 +191,15 @@ async def add_seats(ctx: RequestContext, data: SeatCountData) -> rules.BillingPr
         ]
         session.add_all(bought)
         await session.flush()
-        _record_seat_change(
-            session,
-            ctx,
+        change.record(
+            "seat.add",
+            change.account_global_id(),
             preview,
-            action="seat.add",
-            operation="addSeats",
-            idempotency_key=key,
-            print_=print_,
-            details={
+            {
                 "seats_bought": [encode_global_id("Seat", seat.id) for seat in bought],
                 "removals_cancelled": [encode_global_id("Seat", pk) for pk in cancelled],
             },
         )
-    ctx.memo.pop("subscription", None)
     return preview
 
 
@@ -219,28 +207,25 @@ async def remove_unused_seats(ctx: RequestContext, data: SeatCountData) -> rules
     """Turn FREE seats into PENDING_REMOVAL: billed until the next bill date, then gone."""
     viewer = require_admin(ctx)
     _check_count(data.count)
-    key = idempotency.check_key(data.idempotency_key)
-    print_ = data.fingerprint("removeUnusedSeats")
-    async with ctx.db.write() as session:
-        snapshot = await lock_billing(session, viewer.account_id, ctx.now)
-        if not data.dry_run:
-            stored = await idempotency.replay(
-                session, viewer.account_id, key, "removeUnusedSeats", print_
-            )
-            if stored is not None:
-                return idempotency.preview_from_json(stored["preview"])
-        at = proration_instant(snapshot, data.proration_date, ctx.now)
-        if data.count > snapshot.counts.free:
+    call = data.call("removeUnusedSeats")
+    async with billing_transaction(ctx) as session:
+        change = await BillingChange.begin(session, ctx, call, dry_run=data.dry_run)
+        stored = await change.replayed()
+        if stored is not None:
+            return idempotency.preview_from_json(stored["preview"])
+        at = change.prorate_at(data.proration_date)
+        counts = change.snapshot.counts
+        if data.count > counts.free:
             raise BusinessError.of(
                 ErrorCode.NO_FREE_SEAT,
-                f"Only {snapshot.counts.free} seats are free; occupied seats cannot be removed.",
+                f"Only {counts.free} seats are free; occupied seats cannot be removed.",
                 ["input", "count"],
             )
-        change = rules.SeatChange(schedule_removal=data.count)
-        preview = rules.preview_seat_change(snapshot.state, change, at)
+        seat_change = rules.SeatChange(schedule_removal=data.count)
+        preview = rules.preview_seat_change(change.snapshot.state, seat_change, at)
         if data.dry_run:
             return preview
-        period_end = snapshot.view.period.end
+        period_end = change.snapshot.view.period.end
         removed = await _mark_seats(
             session,
             viewer.account_id,
@@ -250,52 +235,13 @@ async def remove_unused_seats(ctx: RequestContext, data: SeatCountData) -> rules
             remove_at=period_end,
         )
         await session.flush()
-        _record_seat_change(
-            session,
-            ctx,
+        change.record(
+            "seat.remove",
+            change.account_global_id(),
             preview,
-            action="seat.remove",
-            operation="removeUnusedSeats",
-            idempotency_key=key,
-            print_=print_,
-            details={
+            {
                 "seats_removed": [encode_global_id("Seat", pk) for pk in removed],
                 "removal_effective_at": period_end.isoformat(),
             },
         )
-    ctx.memo.pop("subscription", None)
     return preview
-
-
-def _record_seat_change(
-    session: AsyncSession,
-    ctx: RequestContext,
-    preview: rules.BillingPreview,
-    *,
-    action: str,
-    operation: str,
-    idempotency_key: str | None,
-    print_: str,
-    details: dict[str, object],
-) -> None:
-    """Ledger rows, the audit event and the idempotency record of one seat change."""
-    viewer = ctx.viewer
-    charge_id = write_ledger(
-        session, preview, account_id=viewer.account_id, actor_user_id=viewer.user_id, now=ctx.now
-    )
-    audit.record_for(
-        session,
-        ctx,
-        action,
-        encode_global_id("Account", viewer.account_id),
-        {**billing_details(preview, charge_id), **details},
-    )
-    idempotency.remember(
-        session,
-        account_id=viewer.account_id,
-        key=idempotency_key,
-        operation=operation,
-        print_=print_,
-        result={"preview": idempotency.preview_to_json(preview)},
-        now=ctx.now,
-    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import SeatStatus
 from db.models import Seat
@@ -33,16 +34,21 @@ async def list_seats(
     return await fetch_page(ctx, query, Seat.id, page)
 
 
-def _count_of(status: SeatStatus) -> object:
+def _count_of(status: SeatStatus) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((Seat.status == status, 1), else_=0)), 0)
 
 
-async def count_seats(ctx: RequestContext, account_id: int) -> SeatCounts:
+async def seat_counts(session: AsyncSession, account_id: int) -> SeatCounts:
+    """The account's seats by status, in one aggregate (the only seat count there is)."""
     query = select(
-        _count_of(SeatStatus.OCCUPIED),  # type: ignore[call-overload]
+        _count_of(SeatStatus.OCCUPIED),
         _count_of(SeatStatus.FREE),
         _count_of(SeatStatus.PENDING_REMOVAL),
     ).where(Seat.account_id == account_id)
-    async with ctx.db.read() as session:
-        occupied, free, pending = (await session.execute(query)).one()
+    occupied, free, pending = (await session.execute(query)).one()
     return SeatCounts(occupied=int(occupied), free=int(free), pending_removal=int(pending))
+
+
+async def count_seats(ctx: RequestContext, account_id: int) -> SeatCounts:
+    async with ctx.db.read() as session:
+        return await seat_counts(session, account_id)

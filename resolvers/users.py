@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Role, UserStatus
 from db.models import User
 from resolvers.context import RequestContext, Viewer
+from resolvers.errors import BusinessError, ErrorCode
+from resolvers.ids import decode_typed_id
 from resolvers.pagination import Page, PageRequest, fetch_page
 
 
@@ -46,3 +50,23 @@ async def list_users(
         if flt.search and flt.search.strip():
             query = query.where(search_condition(flt.search, User.name, User.email))  # type: ignore[arg-type]
     return await fetch_page(ctx, query, User.id, page)
+
+
+async def lock_user(
+    session: AsyncSession, account_id: int, global_id: str, field: Sequence[str]
+) -> User:
+    """A user of the account by global id, row-locked; anything else is NOT_FOUND."""
+    pk = decode_typed_id(global_id, "User")
+    user = None
+    if pk is not None:
+        user = (
+            await session.scalars(
+                select(User)
+                .where(User.id == pk, User.account_id == account_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one_or_none()
+    if user is None:
+        raise BusinessError.of(ErrorCode.NOT_FOUND, f"No user with id {global_id!r}.", field)
+    return user

@@ -20,21 +20,18 @@ from db.enums import OwnedItemType, Role, SeatStatus, UserStatus
 from db.models import OWNED_ITEM_MODELS, Seat, User
 from resolvers import audit, idempotency
 from resolvers.auth import revoke_sessions
-from resolvers.billing import (
-    billing_details,
-    lock_billing,
-    proration_instant,
-    write_ledger,
-)
+from resolvers.billing import BillingChange, billing_transaction
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.idempotency import IdempotentCall
+from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
 from resolvers.seat_changes import SeatPurchaseRequired, assign_seat, plan_user_seat, release_seat
+from resolvers.users import lock_user
 
 ALL_ITEM_TYPES: tuple[OwnedItemType, ...] = tuple(OwnedItemType)
 
@@ -48,26 +45,6 @@ def facts(user: User) -> UserFacts:
     return UserFacts(
         user_id=user.id, status=user.status, role=user.role, is_account_owner=user.is_account_owner
     )
-
-
-async def lock_user(
-    session: AsyncSession, account_id: int, global_id: str, field: Sequence[str]
-) -> User:
-    """A user of the account by global id, row-locked; anything else is NOT_FOUND."""
-    pk = decode_typed_id(global_id, "User")
-    user = None
-    if pk is not None:
-        user = (
-            await session.scalars(
-                select(User)
-                .where(User.id == pk, User.account_id == account_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).one_or_none()
-    if user is None:
-        raise BusinessError.of(ErrorCode.NOT_FOUND, f"No user with id {global_id!r}.", field)
-    return user
 
 
 async def _load_seat(session: AsyncSession, seat_id: int | None) -> Seat | None:
@@ -85,29 +62,6 @@ class UserSeatResult:
     preview: rules.BillingPreview
 
 
-def _remember_user_seat(
-    session: AsyncSession,
-    ctx: RequestContext,
-    key: str | None,
-    operation: str,
-    print_: str,
-    result: UserSeatResult,
-) -> None:
-    idempotency.remember(
-        session,
-        account_id=ctx.viewer.account_id,
-        key=key,
-        operation=operation,
-        print_=print_,
-        result={
-            "user_id": result.user.id if result.user else None,
-            "seat_id": result.seat.id if result.seat else None,
-            "preview": idempotency.preview_to_json(result.preview),
-        },
-        now=ctx.now,
-    )
-
-
 async def _replayed(session: AsyncSession, stored: dict[str, Any]) -> UserSeatResult:
     user = await session.get(User, stored["user_id"]) if stored.get("user_id") else None
     return UserSeatResult(
@@ -117,29 +71,26 @@ async def _replayed(session: AsyncSession, stored: dict[str, Any]) -> UserSeatRe
     )
 
 
-async def _take_seat(
-    session: AsyncSession,
-    ctx: RequestContext,
+async def _give_seat(
+    change: BillingChange,
+    action: str,
     user: User,
     source: SeatSource,
     preview: rules.BillingPreview,
-) -> tuple[Seat, str | None]:
-    viewer = ctx.viewer
-    seat = await assign_seat(session, viewer.account_id, source, user.id, preview.proration_date)
-    charge_id = write_ledger(
-        session, preview, account_id=viewer.account_id, actor_user_id=viewer.user_id, now=ctx.now
+    details: dict[str, Any],
+) -> UserSeatResult:
+    """Seat the user as planned; then the ledger, the audit event and the retry record."""
+    seat = await assign_seat(
+        change.session, change.account_id, source, user.id, preview.proration_date
     )
-    return seat, charge_id
-
-
-def _seat_details(
-    seat: Seat, source: SeatSource, preview: rules.BillingPreview, charge_id: str | None
-) -> dict[str, Any]:
-    return {
-        **billing_details(preview, charge_id),
-        "seat": encode_global_id("Seat", seat.id),
-        "seat_source": source.value,
-    }
+    change.record(
+        action,
+        encode_global_id("User", user.id),
+        preview,
+        {"seat": encode_global_id("Seat", seat.id), "seat_source": source.value, **details},
+        result={"user_id": user.id, "seat_id": seat.id},
+    )
+    return UserSeatResult(user=user, seat=seat, preview=preview)
 
 
 # --------------------------------------------------------------------------- add
@@ -155,9 +106,10 @@ class AddUserData:
     proration_date: datetime | None = None
     dry_run: bool = False
 
-    def fingerprint(self) -> str:
-        return idempotency.fingerprint(
+    def call(self) -> IdempotentCall:
+        return IdempotentCall.of(
             "addUser",
+            self.idempotency_key,
             {
                 "name": self.name,
                 "email": user_rules.normalize_email(self.email),
@@ -187,9 +139,12 @@ async def _email_taken(session: AsyncSession, account_id: int, normalized: str) 
     return bool(found)
 
 
-_EMAIL_TAKEN = BusinessError.of(
-    ErrorCode.CONFLICT, "A user with this email already exists in the account.", ["input", "email"]
-)
+def _email_taken_error() -> BusinessError:
+    return BusinessError.of(
+        ErrorCode.CONFLICT,
+        "A user with this email already exists in the account.",
+        ["input", "email"],
+    )
 
 
 async def add_user(ctx: RequestContext, data: AddUserData) -> UserSeatResult:
@@ -197,21 +152,17 @@ async def add_user(ctx: RequestContext, data: AddUserData) -> UserSeatResult:
     viewer = require_admin(ctx)
     name, email = _check_new_user(data)
     normalized = user_rules.normalize_email(email)
-    key = idempotency.check_key(data.idempotency_key)
-    print_ = data.fingerprint()
+    call = data.call()
     try:
-        async with ctx.db.write() as session:
-            snapshot = await lock_billing(session, viewer.account_id, ctx.now)
-            if not data.dry_run:
-                stored = await idempotency.replay(
-                    session, viewer.account_id, key, "addUser", print_
-                )
-                if stored is not None:
-                    return await _replayed(session, stored)
-            at = proration_instant(snapshot, data.proration_date, ctx.now)
+        async with billing_transaction(ctx) as session:
+            change = await BillingChange.begin(session, ctx, call, dry_run=data.dry_run)
+            stored = await change.replayed()
+            if stored is not None:
+                return await _replayed(session, stored)
+            at = change.prorate_at(data.proration_date)
             if await _email_taken(session, viewer.account_id, normalized):
-                raise _EMAIL_TAKEN
-            source, preview = plan_user_seat(snapshot, at)
+                raise _email_taken_error()
+            source, preview = plan_user_seat(change.snapshot, at)
             if data.dry_run:
                 return UserSeatResult(user=None, seat=None, preview=preview)
             if source is SeatSource.BUY and not data.allow_seat_purchase:
@@ -230,14 +181,11 @@ async def add_user(ctx: RequestContext, data: AddUserData) -> UserSeatResult:
             )
             session.add(user)
             await session.flush()
-            seat, charge_id = await _take_seat(session, ctx, user, source, preview)
-            details = {**_seat_details(seat, source, preview, charge_id), "role": data.role.value}
-            audit.record_for(session, ctx, "user.add", encode_global_id("User", user.id), details)
-            result = UserSeatResult(user=user, seat=seat, preview=preview)
-            _remember_user_seat(session, ctx, key, "addUser", print_, result)
+            result = await _give_seat(
+                change, "user.add", user, source, preview, {"role": data.role.value}
+            )
     except IntegrityError as error:  # a concurrent add with the same email won the race
-        raise _EMAIL_TAKEN from error
-    ctx.memo.pop("subscription", None)
+        raise _email_taken_error() from error
     return result
 
 
@@ -277,8 +225,9 @@ async def _has_seat(session: AsyncSession, user_id: int) -> bool:
 async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> DeactivateResult:
     """Sessions revoked at once; items stay theirs; the seat becomes FREE or pending removal."""
     viewer = require_admin(ctx)
-    async with ctx.db.write() as session:
-        snapshot = await lock_billing(session, viewer.account_id, ctx.now)
+    async with billing_transaction(ctx) as session:
+        change = await BillingChange.begin(session, ctx, dry_run=data.dry_run)
+        snapshot = change.snapshot
         user = await lock_user(session, viewer.account_id, data.user_id, ["input", "userId"])
         admins = await _active_admins(session, viewer.account_id)
         refuse(
@@ -286,8 +235,8 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
             ["input", "userId"],
         )
         removes = data.remove_seat and await _has_seat(session, user.id)
-        change = rules.SeatChange(schedule_removal=1 if removes else 0)
-        preview = rules.preview_seat_change(snapshot.state, change, ctx.now)
+        seat_change = rules.SeatChange(schedule_removal=1 if removes else 0)
+        preview = rules.preview_seat_change(snapshot.state, seat_change, ctx.now)
         if data.dry_run:
             return DeactivateResult(user=user, preview=preview)
         user.status = UserStatus.DEACTIVATED
@@ -295,23 +244,12 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
         remove_at = snapshot.view.period.end if data.remove_seat else None
         seat = await release_seat(session, user.id, remove_at=remove_at)
         revoked = await revoke_sessions(session, [user.id], ctx.now)
-        charge_id = write_ledger(
-            session,
-            preview,
-            account_id=viewer.account_id,
-            actor_user_id=viewer.user_id,
-            now=ctx.now,
-        )
         details = {
-            **billing_details(preview, charge_id),
             "seat": encode_global_id("Seat", seat.id) if seat else None,
             "seat_status": seat.status.value if seat else None,
             "sessions_revoked": revoked,
         }
-        audit.record_for(
-            session, ctx, "user.deactivate", encode_global_id("User", user.id), details
-        )
-    ctx.memo.pop("subscription", None)
+        change.record("user.deactivate", encode_global_id("User", user.id), preview, details)
     return DeactivateResult(user=user, preview=preview)
 
 
@@ -326,9 +264,10 @@ class ReactivateUserData:
     proration_date: datetime | None = None
     dry_run: bool = False
 
-    def fingerprint(self) -> str:
-        return idempotency.fingerprint(
+    def call(self) -> IdempotentCall:
+        return IdempotentCall.of(
             "reactivateUser",
+            self.idempotency_key,
             {
                 "userId": self.user_id,
                 "allowSeatPurchase": self.allow_seat_purchase,
@@ -340,38 +279,23 @@ class ReactivateUserData:
 async def reactivate_user(ctx: RequestContext, data: ReactivateUserData) -> UserSeatResult:
     """FREE seat, else a cancelled pending removal, else a purchase (only when allowed)."""
     viewer = require_admin(ctx)
-    key = idempotency.check_key(data.idempotency_key)
-    print_ = data.fingerprint()
-    async with ctx.db.write() as session:
-        snapshot = await lock_billing(session, viewer.account_id, ctx.now)
-        if not data.dry_run:
-            stored = await idempotency.replay(
-                session, viewer.account_id, key, "reactivateUser", print_
-            )
-            if stored is not None:
-                return await _replayed(session, stored)
-        at = proration_instant(snapshot, data.proration_date, ctx.now)
+    call = data.call()
+    async with billing_transaction(ctx) as session:
+        change = await BillingChange.begin(session, ctx, call, dry_run=data.dry_run)
+        stored = await change.replayed()
+        if stored is not None:
+            return await _replayed(session, stored)
+        at = change.prorate_at(data.proration_date)
         user = await lock_user(session, viewer.account_id, data.user_id, ["input", "userId"])
         refuse(user_rules.reactivation_refusal(facts(user)), ["input", "userId"])
-        source, preview = plan_user_seat(snapshot, at)
+        source, preview = plan_user_seat(change.snapshot, at)
         if data.dry_run:
             return UserSeatResult(user=user, seat=None, preview=preview)
         if source is SeatSource.BUY and not data.allow_seat_purchase:
             raise SeatPurchaseRequired(preview)
         user.status = UserStatus.ACTIVE
         user.deactivated_at = None
-        seat, charge_id = await _take_seat(session, ctx, user, source, preview)
-        audit.record_for(
-            session,
-            ctx,
-            "user.reactivate",
-            encode_global_id("User", user.id),
-            _seat_details(seat, source, preview, charge_id),
-        )
-        result = UserSeatResult(user=user, seat=seat, preview=preview)
-        _remember_user_seat(session, ctx, key, "reactivateUser", print_, result)
-    ctx.memo.pop("subscription", None)
-    return result
+        return await _give_seat(change, "user.reactivate", user, source, preview, {})
 
 
 # --------------------------------------------------------------------------- ownership
