@@ -74,9 +74,10 @@ class LoginResult:
     viewer: Viewer
 
 
-_BAD_CREDENTIALS = BusinessError.of(
-    ErrorCode.UNAUTHENTICATED, "The email or password is not correct.", ["input", "password"]
-)
+def _bad_credentials() -> BusinessError:
+    return BusinessError.of(
+        ErrorCode.UNAUTHENTICATED, "The email or password is not correct.", ["input", "password"]
+    )
 
 
 async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
@@ -99,7 +100,7 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
     matched = await _verified_user(ctx, email.strip().lower(), password)
     if matched is None:
         throttle.failed(keys, ctx.now)
-        raise _BAD_CREDENTIALS
+        raise _bad_credentials()
     throttle.succeeded(next(iter(keys)))
     token = new_token()
     async with ctx.db.write() as session:

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,10 +21,8 @@ from db.engine import WRITE_TRANSACTION
 from db.enums import Role
 from resolvers.clock import Clock
 from resolvers.errors import unauthenticated
+from resolvers.loaders import Loaders
 from resolvers.throttle import LoginThrottle
-
-if TYPE_CHECKING:
-    from resolvers.loaders import Loaders
 
 
 @dataclass(frozen=True)
@@ -129,8 +126,6 @@ class RequestContext:
     selection_memo: dict[tuple[int, str], bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from resolvers.loaders import Loaders
-
         self.loaders = Loaders(self)
 
     @property

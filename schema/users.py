@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
+from strawberry.types.lazy_type import LazyType
 from strawberry.types.nodes import SelectedField
 
 from db import models
@@ -26,14 +27,11 @@ from schema.prefetch import (
     now_or_later,
 )
 
-if TYPE_CHECKING:
-    from schema.contacts import Contact
-    from schema.deals import Deal
-    from schema.seats import Seat
-
-ContactRef = Annotated["Contact", strawberry.lazy("schema.contacts")]
-DealRef = Annotated["Deal", strawberry.lazy("schema.deals")]
-SeatRef = Annotated["Seat", strawberry.lazy("schema.seats")]
+# Contacts, deals and seats import this module for their owners; this module reaches them only
+# lazily, by module path (Strawberry's ``lazy``), so the imports between them run one way.
+ContactRef: Any = LazyType("Contact", "schema.contacts")
+DealRef: Any = LazyType("Deal", "schema.deals")
+SeatRef: Any = LazyType("Seat", "schema.seats")
 
 
 @strawberry.type
@@ -93,10 +91,9 @@ class User(Node):
     # ``now_or_later`` hands graphql-core the loader's awaitable.
 
     @strawberry.field(graphql_type=SeatRef | None)
-    def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Seat | None]:
-        from schema.seats import Seat
-
-        return now_or_later(info.context.loaders.seat_by_user, self.pk, Seat.from_optional_row)
+    def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Any]:
+        seat_type = SeatRef.resolve_type()
+        return now_or_later(info.context.loaders.seat_by_user, self.pk, seat_type.from_optional_row)
 
     @strawberry.field(graphql_type=OwnedItemCounts)
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
@@ -108,14 +105,13 @@ class User(Node):
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-    ) -> MaybeAwaitable[Connection[Contact]]:
-        from schema.contacts import Contact
-
+    ) -> MaybeAwaitable[Connection[Any]]:
+        contact_type = ContactRef.resolve_type()
         key = owner_page_key(info, self.pk, first, after)
         return now_or_later(
             info.context.loaders.contacts_by_owner,
             key,
-            lambda page: Connection.from_page(page, Contact.from_row),
+            lambda page: Connection.from_page(page, contact_type.from_row),
         )
 
     @strawberry.field(graphql_type=Connection[DealRef])
@@ -124,14 +120,13 @@ class User(Node):
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
-    ) -> MaybeAwaitable[Connection[Deal]]:
-        from schema.deals import Deal
-
+    ) -> MaybeAwaitable[Connection[Any]]:
+        deal_type = DealRef.resolve_type()
         key = owner_page_key(info, self.pk, first, after)
         return now_or_later(
             info.context.loaders.deals_by_owner,
             key,
-            lambda page: Connection.from_page(page, Deal.from_row),
+            lambda page: Connection.from_page(page, deal_type.from_row),
         )
 
 
