@@ -13,7 +13,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import encode_global_id
 from resolvers.rules.billing import round_cents
-from resolvers.users_lifecycle import lock_new_owner
+from resolvers.users.lifecycle import lock_new_owner
 
 #: Deal values are stored as cents; anything beyond this is a typo, not a deal.
 MAX_DEAL_VALUE = Decimal("1000000000000.00")

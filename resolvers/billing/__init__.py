@@ -22,19 +22,46 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import LedgerEntryKind, SeatStatus
 from db.models import LedgerEntry, Seat, Subscription
-from resolvers import audit, idempotency
+from resolvers import audit
+from resolvers.billing import idempotency
+from resolvers.billing.idempotency import IdempotentCall
+from resolvers.billing.subscriptions import SubscriptionView, read_subscription
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.idempotency import IdempotentCall
 from resolvers.ids import encode_global_id
 from resolvers.rules import billing as rules
-from resolvers.seats import SeatCounts, seat_counts
-from resolvers.subscriptions import SubscriptionView, read_subscription
+
+
+@dataclass(frozen=True)
+class SeatCounts:
+    occupied: int
+    free: int
+    pending_removal: int
+
+    @property
+    def billable(self) -> int:
+        """Seats paid for this period: pending removals are billed until the next bill date."""
+        return self.occupied + self.free + self.pending_removal
+
+
+def _count_of(status: SeatStatus) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((Seat.status == status, 1), else_=0)), 0)
+
+
+async def seat_counts(session: AsyncSession, account_id: int) -> SeatCounts:
+    """The account's seats by status, in one aggregate (the only seat count there is)."""
+    query = select(
+        _count_of(SeatStatus.OCCUPIED),
+        _count_of(SeatStatus.FREE),
+        _count_of(SeatStatus.PENDING_REMOVAL),
+    ).where(Seat.account_id == account_id)
+    occupied, free, pending = (await session.execute(query)).one()
+    return SeatCounts(occupied=int(occupied), free=int(free), pending_removal=int(pending))
 
 
 async def _locked_subscription(session: AsyncSession, account_id: int) -> Subscription:

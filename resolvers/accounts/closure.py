@@ -132,13 +132,13 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
 
 
 @dataclass(frozen=True)
-class CloseAccountRequest:
+class CloseAccountData:
     confirm_name: str
     reason: str | None
     acknowledge_data_loss: bool
 
 
-async def close_account(ctx: RequestContext, request: CloseAccountRequest) -> int:
+async def close_account(ctx: RequestContext, request: CloseAccountData) -> int:
     """Delete every row of the viewer's account; returns the closed account's id."""
     viewer = ctx.viewer
     reason = clean_optional_text(request.reason)
@@ -168,7 +168,7 @@ async def close_account(ctx: RequestContext, request: CloseAccountRequest) -> in
     return viewer.account_id
 
 
-def _check_can_close(request: CloseAccountRequest, reason: str | None, account: Account) -> None:
+def _check_can_close(request: CloseAccountData, reason: str | None, account: Account) -> None:
     if text_too_long(reason, MAX_ACCOUNT_REASON_LENGTH):
         raise BusinessError.of(
             ErrorCode.INVALID_INPUT,

@@ -4,7 +4,7 @@ Contract types (``API.graphql``): ``CreateContactInput``/``CreateContactPayload`
 ``SetMarketingStatusInput``/``SetMarketingStatusPayload``,
 ``SetUserPermissionsInput``/``SetUserPermissionsPayload``.
 
-Additions (see ``resolvers.marketing`` for the rules):
+Additions (see ``resolvers.contacts.marketing`` for the rules):
 ``setContactSourceDefault(input: SetContactSourceDefaultInput!): SetContactSourceDefaultPayload!``
 and ``contactSourceDefaults: [ContactSourceDefaultEntry!]!``.
 """
@@ -16,15 +16,14 @@ from typing import Any
 
 import strawberry
 
-from resolvers import marketing
+from resolvers.contacts import marketing
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError
-from resolvers.rules.marketing import SourceDefault
+from resolvers.rules.contacts import SourceDefault
 from schema.billing import BillingPreview, ContactUsage, resolve_contact_usage
-from schema.common import ContactSource, MarketingStatus, Role, UserError
+from schema.common import ContactSource, MarketingStatus, UserError
 from schema.contacts import Contact, ContactFilter
 from schema.extensions import mutation
-from schema.users import User
 
 
 @strawberry.input
@@ -57,13 +56,6 @@ class CreateContactInput:
 
 
 @strawberry.input
-class SetUserPermissionsInput:
-    user_id: strawberry.ID
-    role: Role | None = None
-    can_set_marketing_status: bool | None = None
-
-
-@strawberry.input
 class SetContactSourceDefaultInput:
     source: ContactSource
     marketing_status: MarketingStatus
@@ -80,12 +72,6 @@ class SetMarketingStatusPayload:
     updated_count: int = 0
     usage: ContactUsage | None = None
     billing_preview: BillingPreview | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class SetUserPermissionsPayload:
-    user: User | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -165,21 +151,9 @@ class MarketingMutation:
             billing_preview=BillingPreview.from_preview(result.preview),
         )
 
-    @mutation()
-    async def set_user_permissions(
-        self,
-        info: strawberry.Info[RequestContext],
-        input: SetUserPermissionsInput,
-    ) -> SetUserPermissionsPayload:
-        ctx = info.context
-        data = marketing.SetUserPermissionsData(
-            user_id=str(input.user_id),
-            role=input.role,
-            can_set_marketing_status=input.can_set_marketing_status,
-        )
-        row = await marketing.set_user_permissions(ctx, data)
-        return SetUserPermissionsPayload(user=User.from_row(row, ctx))
 
+@strawberry.type
+class ContactSourceDefaultsMutation:
     @mutation(_defaults_after_refusal)
     async def set_contact_source_default(
         self,

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import marketing, seat_changes, users_lifecycle
+from resolvers.contacts import marketing
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, request_error
 from resolvers.rules import billing as rules
+from resolvers.seats import changes as seat_changes
+from resolvers.users import lifecycle as users_lifecycle
 from schema.billing import BillingPreview
+from schema.contacts.marketing import SetMarketingStatusInput
 from schema.extensions import refusable_query
-from schema.marketing import SetMarketingStatusInput
-from schema.user_mutations import (
+from schema.seats import SeatCountInput
+from schema.users.mutations import (
     AddUserInput,
     DeactivateUserInput,
     ReactivateUserInput,
-    SeatCountInput,
 )
 
 

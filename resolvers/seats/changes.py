@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import SeatStatus
 from db.models import Seat
-from resolvers import idempotency
-from resolvers.billing import BillingChange, BillingSnapshot, billing_transaction
+from resolvers.billing import BillingChange, BillingSnapshot, billing_transaction, idempotency
+from resolvers.billing.idempotency import IdempotentCall
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode, UserErrorData
-from resolvers.idempotency import IdempotentCall
 from resolvers.ids import encode_global_id
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules

@@ -18,19 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import OwnedItemType, Role, SeatStatus, UserStatus
 from db.models import OWNED_ITEM_MODELS, Seat, User
-from resolvers import audit, idempotency
+from resolvers import audit
 from resolvers.auth import revoke_sessions
-from resolvers.billing import BillingChange, billing_transaction
+from resolvers.billing import BillingChange, billing_transaction, idempotency
+from resolvers.billing.idempotency import IdempotentCall
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.idempotency import IdempotentCall
 from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
-from resolvers.seat_changes import SeatPurchaseRequired, assign_seat, plan_user_seat, release_seat
+from resolvers.seats.changes import SeatPurchaseRequired, assign_seat, plan_user_seat, release_seat
 from resolvers.users import lock_user
 
 ALL_ITEM_TYPES: tuple[OwnedItemType, ...] = tuple(OwnedItemType)

@@ -1,25 +1,24 @@
-"""User, seat and deal mutations: inputs, payloads and the ``UserAdminMutation`` root fields."""
+"""User mutations: inputs, payloads and the ``UsersMutation`` / ``UserPermissionsMutation`` root
+fields (add, deactivate, reactivate, delete, reassign ownership, permissions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import strawberry
 
-from resolvers import deals_mutations, seat_changes, users_lifecycle
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError
 from resolvers.ids import encode_global_id
 from resolvers.rules import billing as rules
-from schema.accounts import SeatSummary, resolve_seat_summary
+from resolvers.seats import changes as seat_changes
+from resolvers.users import lifecycle as users_lifecycle
+from resolvers.users import roles
 from schema.billing import BillingPreview
 from schema.common import OwnedItemType, Role, UserError
-from schema.deals import Deal
 from schema.extensions import mutation
-from schema.seats import Seat
-from schema.users import OwnedItemCounts, User
+from schema.users import OwnedItemCounts, SeatRef, User
 
 # --------------------------------------------------------------------------- inputs
 
@@ -44,13 +43,6 @@ class AddUserInput:
             proration_date=self.proration_date or None,
             dry_run=bool(self.dry_run if dry_run is None else dry_run),
         )
-
-
-@strawberry.input
-class CreateDealInput:
-    title: str
-    value: Decimal
-    owner_id: strawberry.ID | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -98,36 +90,15 @@ class ReassignOwnershipInput:
     item_types: list[OwnedItemType] | None = strawberry.UNSET
 
 
-@strawberry.input
-class SeatCountInput:
-    count: int
-    idempotency_key: str | None = strawberry.UNSET
-    proration_date: datetime | None = strawberry.UNSET
-    dry_run: bool | None = False
-
-    def to_data(self, *, dry_run: bool | None = None) -> seat_changes.SeatCountData:
-        return seat_changes.SeatCountData(
-            count=self.count,
-            idempotency_key=self.idempotency_key or None,
-            proration_date=self.proration_date or None,
-            dry_run=bool(self.dry_run if dry_run is None else dry_run),
-        )
-
-
 # --------------------------------------------------------------------------- payloads
 
 
 @strawberry.type
 class AddUserPayload:
     user: User | None = None
-    seat: Seat | None = None
+    # Seats import users for their holder: users reach the Seat type lazily (one-way imports).
+    seat: Any = strawberry.field(default=None, graphql_type=SeatRef | None)
     billing_preview: BillingPreview | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class CreateDealPayload:
-    deal: Deal | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -142,7 +113,8 @@ class DeactivateUserPayload:
 @strawberry.type
 class ReactivateUserPayload:
     user: User | None = None
-    seat: Seat | None = None
+    # Seats import users for their holder: users reach the Seat type lazily (one-way imports).
+    seat: Any = strawberry.field(default=None, graphql_type=SeatRef | None)
     billing_preview: BillingPreview | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -158,13 +130,6 @@ class DeleteUserPayload:
 @strawberry.type
 class ReassignOwnershipPayload:
     moved: OwnedItemCounts | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class SeatChangePayload:
-    seat_summary: SeatSummary | None = None
-    billing_preview: BillingPreview | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -184,9 +149,10 @@ def _preview(preview: rules.BillingPreview) -> BillingPreview:
 
 def _user_seat_parts(
     ctx: RequestContext, result: users_lifecycle.UserSeatResult
-) -> tuple[User | None, Seat | None, BillingPreview]:
+) -> tuple[User | None, Any, BillingPreview]:
     user = User.from_row(result.user, ctx) if result.user is not None else None
-    seat = Seat.from_row(result.seat) if result.seat is not None else None
+    seat_type = SeatRef.resolve_type()
+    seat = seat_type.from_row(result.seat) if result.seat is not None else None
     return user, seat, _preview(result.preview)
 
 
@@ -194,7 +160,7 @@ def _user_seat_parts(
 
 
 @strawberry.type
-class UserAdminMutation:
+class UsersMutation:
     @mutation(_seat_purchase_preview)
     async def add_user(
         self,
@@ -267,40 +233,33 @@ class UserAdminMutation:
         moved = await users_lifecycle.reassign_ownership(info.context, data)
         return ReassignOwnershipPayload(moved=OwnedItemCounts.from_counts(moved))
 
-    @mutation()
-    async def add_seats(
-        self,
-        info: strawberry.Info[RequestContext],
-        input: SeatCountInput,
-    ) -> SeatChangePayload:
-        preview = await seat_changes.add_seats(info.context, input.to_data())
-        return SeatChangePayload(
-            seat_summary=await resolve_seat_summary(info.context),
-            billing_preview=_preview(preview),
-        )
 
-    @mutation()
-    async def remove_unused_seats(
-        self,
-        info: strawberry.Info[RequestContext],
-        input: SeatCountInput,
-    ) -> SeatChangePayload:
-        preview = await seat_changes.remove_unused_seats(info.context, input.to_data())
-        return SeatChangePayload(
-            seat_summary=await resolve_seat_summary(info.context),
-            billing_preview=_preview(preview),
-        )
+@strawberry.input
+class SetUserPermissionsInput:
+    user_id: strawberry.ID
+    role: Role | None = None
+    can_set_marketing_status: bool | None = None
 
+
+@strawberry.type
+class SetUserPermissionsPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPermissionsMutation:
     @mutation()
-    async def create_deal(
+    async def set_user_permissions(
         self,
         info: strawberry.Info[RequestContext],
-        input: CreateDealInput,
-    ) -> CreateDealPayload:
-        data = deals_mutations.CreateDealData(
-            title=input.title,
-            value=input.value,
-            owner_id=str(input.owner_id) if input.owner_id else None,
+        input: SetUserPermissionsInput,
+    ) -> SetUserPermissionsPayload:
+        ctx = info.context
+        data = roles.SetUserPermissionsData(
+            user_id=str(input.user_id),
+            role=input.role,
+            can_set_marketing_status=input.can_set_marketing_status,
         )
-        deal = await deals_mutations.create_deal(info.context, data)
-        return CreateDealPayload(deal=Deal.from_row(deal))
+        row = await roles.set_user_permissions(ctx, data)
+        return SetUserPermissionsPayload(user=User.from_row(row, ctx))

@@ -8,8 +8,8 @@ from sqlalchemy import Select, select
 
 from db.models import Deal
 from resolvers.context import RequestContext
-from resolvers.owned_items import owner_not_in, resolve_owner_in
 from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.users.owned_items import owner_not_in, resolve_owner_in
 
 
 @dataclass(frozen=True)

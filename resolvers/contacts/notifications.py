@@ -2,8 +2,8 @@
 
 API addition: ``notifications(first: Int, after: String): NotificationConnection!`` with
 ``Notification { id, kind, threshold, message, createdAt }``; admins only (a ``FORBIDDEN``
-GraphQL error otherwise). Notifications are written by ``resolvers.marketing`` once per threshold
-per billing period.
+GraphQL error otherwise). Notifications are written by ``resolvers.contacts.marketing`` once
+per threshold per billing period.
 """
 
 from __future__ import annotations

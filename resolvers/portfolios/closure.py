@@ -43,7 +43,7 @@ from resolvers.rules.closures import (
 
 
 @dataclass(frozen=True)
-class ClosePortfolioRequest:
+class ClosePortfolioData:
     portfolio_id: str
     reason: PortfolioCloseReason
     details: str | None
@@ -58,7 +58,7 @@ class PortfolioClosed:
     reason_category: PortfolioCloseReasonCategory
 
 
-async def close_portfolio(ctx: RequestContext, request: ClosePortfolioRequest) -> PortfolioClosed:
+async def close_portfolio(ctx: RequestContext, request: ClosePortfolioData) -> PortfolioClosed:
     details = clean_optional_text(request.details)
     async with ctx.db.write() as session:
         portfolio = await _lock_owned_portfolio(session, ctx, request.portfolio_id)
@@ -93,7 +93,7 @@ async def close_portfolio(ctx: RequestContext, request: ClosePortfolioRequest) -
 def _record_closure(
     session: AsyncSession,
     ctx: RequestContext,
-    request: ClosePortfolioRequest,
+    request: ClosePortfolioData,
     details: str | None,
     closed: PortfolioClosed,
 ) -> None:
@@ -141,7 +141,7 @@ async def _export_times(session: AsyncSession, portfolio_id: int) -> dict[Kind, 
 
 
 def _check_can_close(
-    request: ClosePortfolioRequest,
+    request: ClosePortfolioData,
     details: str | None,
     portfolio: Portfolio,
     exported: dict[Kind, datetime | None],

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.enums import UserStatus
 from db.models import AuthSession, Subscription, User
 from resolvers import audit
+from resolvers.auth.security import hash_token, new_token, verify_password
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import RATE_LIMITED, BusinessError, ErrorCode, request_error
 from resolvers.ids import encode_global_id
-from resolvers.security import hash_token, new_token, verify_password
 from resolvers.throttle import login_keys
 
 

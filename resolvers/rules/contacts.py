@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from db.enums import ContactSource, MarketingStatus, Role, UserStatus
-from resolvers.errors import ErrorCode
+from db.enums import ContactSource, MarketingStatus
 
 __all__ = [
     "BUILT_IN_DEFAULTS",
     "SOURCES_THAT_SPECIFY_STATUS",
-    "RoleChange",
     "SourceDefault",
-    "decide_role_change",
     "initial_status",
     "may_set_status",
     "source_defaults",
@@ -90,32 +87,3 @@ def may_set_status(target: MarketingStatus, can_set_marketing_status: bool) -> b
     Switching to NON_MARKETING only lowers what the account will be billed, so any active user may.
     """
     return target is MarketingStatus.NON_MARKETING or can_set_marketing_status
-
-
-@dataclass(frozen=True)
-class RoleChange:
-    """The facts the role rule needs about the target and the account."""
-
-    target_role: Role
-    target_status: UserStatus
-    target_is_account_owner: bool
-    new_role: Role
-    #: Active admins of the account, the target included if it is one.
-    active_admins: int
-
-
-def decide_role_change(change: RoleChange) -> ErrorCode | None:
-    """``None`` if the role change is allowed, else the code of the refusal.
-
-    - The account owner must stay an admin (``ACCOUNT_OWNER``); transfer ownership first.
-    - Demoting the last active admin would leave nobody with access to settings (``LAST_ADMIN``).
-    - Setting the role a user already has is allowed (a no-op).
-    """
-    demoting = change.target_role is Role.ADMIN and change.new_role is Role.REGULAR
-    if not demoting:
-        return None
-    if change.target_is_account_owner:
-        return ErrorCode.ACCOUNT_OWNER
-    if change.target_status is UserStatus.ACTIVE and change.active_admins <= 1:
-        return ErrorCode.LAST_ADMIN
-    return None

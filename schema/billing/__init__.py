@@ -6,10 +6,10 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.billing.subscriptions import SubscriptionView, load_subscription
 from resolvers.contacts import count_marketing
 from resolvers.context import RequestContext
 from resolvers.rules import billing as rules
-from resolvers.subscriptions import SubscriptionView, load_subscription
 from schema.common import Money, money
 
 

@@ -1,20 +1,14 @@
-"""Rules of resolvers.rules.marketing: default status by source, the permission, role changes."""
+"""Rules of resolvers.rules.contacts: default status by source, the marketing permission."""
 
 from __future__ import annotations
-
-from dataclasses import replace
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from db.enums import ContactSource, MarketingStatus, Role, UserStatus
-from resolvers.errors import ErrorCode
-from resolvers.rules.marketing import (
+from db.enums import ContactSource, MarketingStatus
+from resolvers.rules.contacts import (
     BUILT_IN_DEFAULTS,
-    RoleChange,
-    decide_role_change,
     initial_status,
     may_set_status,
     source_defaults,
@@ -94,51 +88,3 @@ def test_making_a_contact_marketing_needs_the_permission():
 @pytest.mark.parametrize("permission", [True, False])
 def test_anyone_may_take_a_contact_out_of_marketing(permission):
     assert may_set_status(NON_MARKETING, can_set_marketing_status=permission) is True
-
-
-BASE_CHANGE = RoleChange(
-    target_role=Role.ADMIN,
-    target_status=UserStatus.ACTIVE,
-    target_is_account_owner=False,
-    new_role=Role.REGULAR,
-    active_admins=2,
-)
-
-
-def _change(**overrides: Any) -> RoleChange:
-    return replace(BASE_CHANGE, **overrides)
-
-
-def test_an_admin_can_be_demoted_while_another_active_admin_remains():
-    assert decide_role_change(_change()) is None
-
-
-def test_the_account_owner_cannot_be_demoted():
-    assert decide_role_change(_change(target_is_account_owner=True)) is ErrorCode.ACCOUNT_OWNER
-
-
-def test_the_last_active_admin_cannot_be_demoted():
-    assert decide_role_change(_change(active_admins=1)) is ErrorCode.LAST_ADMIN
-
-
-def test_a_deactivated_admin_can_be_demoted_even_if_one_active_admin_is_left():
-    assert (
-        decide_role_change(_change(target_status=UserStatus.DEACTIVATED, active_admins=1)) is None
-    )
-
-
-@given(
-    target_role=st.sampled_from(list(Role)),
-    status=st.sampled_from(list(UserStatus)),
-    owner=st.booleans(),
-    admins=st.integers(min_value=0, max_value=5),
-)
-def test_promotions_and_no_op_changes_are_always_allowed(target_role, status, owner, admins):
-    change = _change(
-        target_role=target_role,
-        target_status=status,
-        target_is_account_owner=owner,
-        new_role=Role.ADMIN if target_role is Role.REGULAR else target_role,
-        active_admins=admins,
-    )
-    assert decide_role_change(change) is None

@@ -1,4 +1,4 @@
-"""Marketing contacts: create, switch status (by ids or filter), source defaults, permissions.
+"""Marketing contacts: create, switch status (by ids or filter), source defaults.
 
 SPEC "Marketing contacts". Each mutation reads like the rule: check permission -> load with a lock
 (the subscription row, ``FOR UPDATE``) -> decide with pure rules (``rules.marketing``,
@@ -14,7 +14,7 @@ API additions beyond ``API.graphql`` (documented for the README):
   have no default and cannot be overridden (``INVALID_INPUT`` on ``["input","source"]``). Setting a
   source back to its built-in default removes the override.
 - ``notifications(first, after): NotificationConnection!`` (admins only; see
-  ``resolvers.notifications``).
+  ``resolvers.contacts.notifications``).
 
 Rules written down where the spec was silent:
 
@@ -37,9 +37,6 @@ Rules written down where the spec was silent:
 - Tier notifications (kind ``CONTACT_TIER_USAGE``) fire when the billed count crosses 90 % / 100 %
   of the tier in force after the change, once per threshold per period.
 - A change that changes nothing (no contact switched, no tier move) writes no audit event.
-- ``setUserPermissions``: admins only (``FORBIDDEN``); neither ``role`` nor
-  ``canSetMarketingStatus`` is ``INVALID_INPUT``; a deleted user is ``INVALID_STATE``; the owner
-  must stay ADMIN (``ACCOUNT_OWNER``); the last active admin cannot be demoted (``LAST_ADMIN``).
 """
 
 from __future__ import annotations
@@ -55,13 +52,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import ContactSource, MarketingStatus, Role, UserStatus
+from db.enums import ContactSource, MarketingStatus
 from db.models import (
     Contact,
     ContactSourceDefault,
     Notification,
     Subscription,
-    User,
 )
 from resolvers import audit
 from resolvers.billing import BillingChange, billing_transaction
@@ -76,8 +72,7 @@ from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as billing_rules
-from resolvers.rules import marketing as rules
-from resolvers.users import lock_user
+from resolvers.rules import contacts as rules
 
 #: The most ids one ``setMarketingStatus`` call may name; bigger selections go by filter.
 MAX_CONTACT_IDS = 10_000
@@ -535,83 +530,3 @@ async def set_contact_source_default(
             },
         )
     return after
-
-
-# --------------------------------------------------------------------------- setUserPermissions
-
-
-@dataclass(frozen=True)
-class SetUserPermissionsData:
-    user_id: str
-    role: Role | None = None
-    can_set_marketing_status: bool | None = None
-
-
-async def set_user_permissions(ctx: RequestContext, data: SetUserPermissionsData) -> User:
-    viewer = require_admin(ctx, "Only account admins can change roles and permissions.")
-    if data.role is None and data.can_set_marketing_status is None:
-        raise _fail(
-            ErrorCode.INVALID_INPUT, "Say what to change: role or canSetMarketingStatus.", "input"
-        )
-    async with ctx.db.write() as session:
-        # Lock the active admins first (always in id order), then the target: no lock cycles.
-        active_admin_ids = (
-            await session.scalars(
-                select(User.id)
-                .where(
-                    User.account_id == viewer.account_id,
-                    User.role == Role.ADMIN,
-                    User.status == UserStatus.ACTIVE,
-                )
-                .order_by(User.id)
-                .with_for_update()
-            )
-        ).all()
-        user = await lock_user(session, viewer.account_id, data.user_id, ["input", "userId"])
-        if user.status is UserStatus.DELETED:
-            raise _fail(
-                ErrorCode.INVALID_STATE,
-                "A deleted user's permissions cannot change.",
-                "input",
-                "userId",
-            )
-        details: dict[str, object] = {}
-        if data.role is not None and data.role is not user.role:
-            refusal = rules.decide_role_change(
-                rules.RoleChange(
-                    target_role=user.role,
-                    target_status=user.status,
-                    target_is_account_owner=user.is_account_owner,
-                    new_role=data.role,
-                    active_admins=len(active_admin_ids),
-                )
-            )
-            if refusal is ErrorCode.ACCOUNT_OWNER:
-                raise _fail(
-                    refusal,
-                    "The account owner must stay an admin; transfer ownership first.",
-                    "input",
-                    "role",
-                )
-            if refusal is not None:
-                raise _fail(
-                    refusal, "The account must keep at least one active admin.", "input", "role"
-                )
-            details["role"] = {"before": user.role.value, "after": data.role.value}
-            user.role = data.role
-        if (
-            data.can_set_marketing_status is not None
-            and data.can_set_marketing_status != user.can_set_marketing_status
-        ):
-            details["can_set_marketing_status"] = {
-                "before": user.can_set_marketing_status,
-                "after": data.can_set_marketing_status,
-            }
-            user.can_set_marketing_status = data.can_set_marketing_status
-        if details:
-            await session.flush()
-            audit.record_for(
-                session, ctx, "user.set_permissions", encode_global_id("User", user.id), details
-            )
-    ctx.loaders.user.prime(user.id, user, force=True)  # later fields see the change
-    return user

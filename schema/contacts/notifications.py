@@ -7,9 +7,9 @@ from datetime import datetime
 import strawberry
 
 from db import models
+from resolvers.contacts.notifications import list_notifications
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
-from resolvers.notifications import list_notifications
 from resolvers.pagination import PageRequest
 from resolvers.permissions import require_admin
 from schema.common import Connection, selects

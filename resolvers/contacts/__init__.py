@@ -10,9 +10,9 @@ from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
 from db.enums import ContactSource, MarketingStatus
 from db.models import Contact
 from resolvers.context import RequestContext
-from resolvers.owned_items import owner_not_in, resolve_owner_in
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.users import search_condition
+from resolvers.users.owned_items import owner_not_in, resolve_owner_in
 
 
 @dataclass(frozen=True)
