@@ -35,15 +35,16 @@ _EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
 
 #: The first tab: the README's login, then the dashboard. GraphiQL asks which operation to run.
 FIRST_TAB = """\
-# Welcome to the CRM admin API.
+# CRM admin API: log in, then read the dashboard.
 #
-# 1. Run "Login" (the play button asks which operation; demo users' password: demo-password).
-# 2. Copy the token from the result into the Headers tab below:
-#      {"Authorization": "Bearer <token>"}
-# 3. Run "Dashboard".
+# 1. Run Login: press the play button, pick "Login"
+#    (every demo user's password is demo-password).
+# 2. Put the token from the result in the Headers tab
+#    below:  {"Authorization": "Bearer <token>"}
+# 3. Run Dashboard the same way.
 #
-# Ctrl-Enter runs the operation under the cursor; Ctrl-Space completes; the Docs button
-# on the left documents every type and field.
+# Ctrl-Enter runs the operation under the cursor.
+# The Docs button (top left) describes every field.
 
 mutation Login {
   login(input: {email: "owner@acme.example", password: "demo-password"}) {
