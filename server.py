@@ -17,13 +17,22 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from config import Settings
 from db.engine import create_engine, create_sessionmaker
+from graphql_over_http import (
+    GRAPHQL_RESPONSE_MEDIA_TYPE,
+    is_request_error,
+    prefers_graphql_response,
+)
+from ide import STATIC_URL, graphiql_page, graphiql_static_files
 from observability import (
     PROMETHEUS_CONTENT_TYPE,
     Metrics,
@@ -111,6 +120,40 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             allow_queries_via_get=True,
         )
         self.services = services
+        # Built once, at start-up: a Strawberry upgrade whose page no longer fits the vendored
+        # files stops the server here (GraphiQLTemplateChanged) instead of loading from a CDN.
+        self.graphiql_html = graphiql_page() if settings.graphiql else ""
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.graphiql_html)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        if prefers_graphql_response(request.headers.get("accept")):
+            sub_response.headers["content-type"] = GRAPHQL_RESPONSE_MEDIA_TYPE
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response_data = await super().process_result(request, result)
+        if is_request_error(result) and prefers_graphql_response(request.headers.get("accept")):
+            # Nothing ran: the GraphQL-over-HTTP media type has no data entry then (status 400).
+            del response_data["data"]
+        return response_data
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = sub_response.headers.get("content-type")
+        if media_type == GRAPHQL_RESPONSE_MEDIA_TYPE:
+            response.headers["content-type"] = media_type  # one header, not JSON's and ours
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         state = request.state
@@ -190,6 +233,8 @@ def create_app(
         ],
     )
     app.state.services = services
+    if settings.graphiql:
+        app.router.routes.append(Mount(STATIC_URL.rstrip("/"), app=graphiql_static_files()))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

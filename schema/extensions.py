@@ -32,11 +32,8 @@ def _is_expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
-def _code_of(error: GraphQLError) -> str:
-    # graphql-core's parser enforces the token cap and says so only in its message.
-    if "tokens. Parsing aborted" in error.message:
-        return "QUERY_LIMIT_EXCEEDED"
-    return "BAD_REQUEST"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
 
 class RecordOperationName(SchemaExtension):
@@ -59,7 +56,15 @@ class RecordOperationName(SchemaExtension):
 class MaskUnexpectedErrors(SchemaExtension):
     """Unexpected exceptions reach the client as a masked message plus the request id; the log
     line keeps the request id, the operation name, the viewer and the traceback. Errors without a
-    code (parse, validation, variable coercion) are malformed requests: ``BAD_REQUEST``."""
+    code are malformed requests, coded by the step that refused them (Apollo's codes):
+    ``GRAPHQL_PARSE_FAILED``, ``GRAPHQL_VALIDATION_FAILED``, else ``BAD_REQUEST`` (variables)."""
+
+    #: What validation refused (built per request: the schema takes the class).
+    validation_errors: tuple[GraphQLError, ...] = ()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self.validation_errors = tuple(self.execution_context.pre_execution_errors or ())
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -70,10 +75,20 @@ class MaskUnexpectedErrors(SchemaExtension):
         request_id = getattr(context, "request_id", None)
         result.errors = [self._process(error, context, request_id) for error in result.errors]
 
+    def _code_of(self, error: GraphQLError) -> str:
+        if self.execution_context.graphql_document is None:
+            # graphql-core's parser enforces the token cap and says so only in its message.
+            if "tokens. Parsing aborted" in error.message:
+                return "QUERY_LIMIT_EXCEEDED"
+            return PARSE_FAILED
+        if any(error is refused for refused in self.validation_errors):
+            return VALIDATION_FAILED
+        return "BAD_REQUEST"
+
     def _process(self, error: GraphQLError, context: Any, request_id: str | None) -> GraphQLError:
         if _is_expected(error):
             if not error.extensions or "code" not in error.extensions:
-                error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+                error.extensions = {**(error.extensions or {}), "code": self._code_of(error)}
             return error
         viewer = getattr(context, "viewer_or_none", None)
         logger.error(
