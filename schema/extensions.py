@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,39 +85,43 @@ class MaskUnexpectedErrors(SchemaExtension):
         )
 
 
-def _has_nul(value: object) -> bool:
+#: What no text input may contain: NUL (PostgreSQL cannot store it, SQLite would) and lone
+#: UTF-16 surrogates (not characters: no driver can encode them). JSON escapes ("\\ud800") and
+#: GraphQL escapes ("\\u{0}") have been decoded by the time values are checked, so raw and
+#: escaped forms are caught alike.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def has_unstorable_text(value: object) -> bool:
+    """Whether ``value`` (a variable value: str, number, list, dict) holds unstorable text."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
+        return any(has_unstorable_text(k) or has_unstorable_text(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return any(has_unstorable_text(v) for v in value)
     return False
 
 
 class RejectNulCharacters(SchemaExtension):
-    """Text with a NUL character cannot be stored by PostgreSQL (SQLite would take it), so it
-    is refused up front, for every argument of every field, with ``INVALID_INPUT``."""
+    """Text that cannot be stored (NUL, lone surrogates) is refused before anything runs, in
+    every string of the document (literals, block strings, ids) and every variable, with
+    ``INVALID_INPUT``: one check, so no argument is forgotten and no driver sees such text."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        # A NUL reaches a string literal only through a unicode escape (\u0000, \u{0}): walk
-        # the document only when its text has an escape at all.
-        literals = (
-            document is not None
-            and "\\u" in (context.query or "")
-            and any(
-                isinstance(node, StringValueNode) and "\x00" in node.value
-                for node in _walk(document)
-            )
+        in_document = document is not None and any(
+            isinstance(node, StringValueNode) and _UNSTORABLE.search(node.value)
+            for node in _walk(document)
         )
-        if literals or _has_nul(context.variables or {}):
+        if in_document or has_unstorable_text(context.variables or {}):
             context.result = ExecutionResult(
                 data=None,
                 errors=[
                     GraphQLError(
-                        "Text inputs cannot contain the NUL character (\\u0000).",
+                        "Text inputs cannot contain the NUL character (\\u0000) or unpaired "
+                        "surrogates (\\ud800-\\udfff).",
                         extensions={"code": "INVALID_INPUT"},
                     )
                 ],
