@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
@@ -10,6 +11,7 @@ from db.enums import Role, UserStatus
 from db.models import User
 from resolvers.context import RequestContext, Viewer
 from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.text_inputs import search_needle
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,11 @@ def display_name(user: User, viewer: Viewer | None) -> str:
     return user.name or user.email or f"User {user.id}"
 
 
-def search_condition(term: str, *columns: object) -> object:
+def search_condition(
+    term: str, *columns: object, field: Sequence[str] = ("filter", "search")
+) -> object:
     """Case-insensitive substring match on any of ``columns`` (LIKE wildcards escaped)."""
-    needle = term.strip().lower()
+    needle = search_needle(term, field)
     return or_(*(func.lower(column).contains(needle, autoescape=True) for column in columns))
 
 

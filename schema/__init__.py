@@ -27,7 +27,12 @@ from schema.contacts import ContactsQuery
 from schema.deals import DealsQuery
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
-from schema.limits import QueryLimits, QueryLimitsExtension, paginated_fields
+from schema.limits import (
+    QueryLimits,
+    QueryLimitsExtension,
+    introspection_sizes,
+    paginated_fields,
+)
 from schema.marketing import MarketingMutation, MarketingQuery
 from schema.notifications import NotificationsQuery
 from schema.portfolios import PortfoliosQuery
@@ -106,7 +111,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     use_direct_attribute_resolvers(schema._schema)
     # The extension factory above reads ``limits`` per request, so the schema's own paginated
     # fields can be added now that the schema exists.
-    limits = replace(limits, paginated=paginated_fields(schema._schema))
+    limits = replace(
+        limits,
+        paginated=paginated_fields(schema._schema),
+        introspection_sizes=introspection_sizes(schema._schema),
+    )
     return schema
 
 
