@@ -109,13 +109,11 @@ class Portfolio(Node):
 
 
 async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:
+    from schema.foreign_users import foreign_user
+
     async with ctx.db.read() as session:
         row = (await session.scalars(select(models.User).where(models.User.id == owner_pk))).one()
-    user = User.from_row(row, ctx)
-    user.name = None
-    user.email = None
-    user.photo_url = None
-    return user
+    return foreign_user(row, ctx)
 
 
 @strawberry.type

@@ -102,6 +102,7 @@ class User(Node):
 
     @strawberry.field(graphql_type=OwnedItemCounts)
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
+        _refuse_if_foreign(self, "ownedItems")
         return now_or_later(info.context.loaders.owned_counts, self.pk, OwnedItemCounts.from_counts)
 
     @strawberry.field(graphql_type=Connection[ContactRef])
@@ -113,6 +114,7 @@ class User(Node):
     ) -> MaybeAwaitable[Connection[Contact]]:
         from schema.contacts import Contact
 
+        _refuse_if_foreign(self, "contacts")
         key = owner_page_key(info, self.pk, first, after)
         return now_or_later(
             info.context.loaders.contacts_by_owner,
@@ -129,12 +131,21 @@ class User(Node):
     ) -> MaybeAwaitable[Connection[Deal]]:
         from schema.deals import Deal
 
+        _refuse_if_foreign(self, "deals")
         key = owner_page_key(info, self.pk, first, after)
         return now_or_later(
             info.context.loaders.deals_by_owner,
             key,
             lambda page: Connection.from_page(page, Deal.from_row),
         )
+
+
+def _refuse_if_foreign(user: User, field_name: str) -> None:
+    """A user of another account shows its display name only (schema/foreign_users.py)."""
+    if getattr(user, "foreign", False):
+        from schema.foreign_users import refuse_foreign_field
+
+        refuse_foreign_field(field_name)
 
 
 def owner_page_key(
