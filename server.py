@@ -38,7 +38,13 @@ from observability import (
 from resolvers.auth import authenticate, bearer_token
 from resolvers.billing import roll_over_if_due
 from resolvers.clock import Clock, SystemClock
-from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.context import (
+    RequestContext,
+    RequestDatabase,
+    Services,
+    SessionEnded,
+    with_write_retry,
+)
 from resolvers.export_routes import account_export_route, portfolio_export_route
 from schema import build_schema
 from schema.http_body import (
@@ -166,12 +172,20 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         viewer = ctx.viewer_or_none
         if viewer is not None:
             state.stats.viewer_id = viewer.user_id
+            ctx.db.guard_writes(viewer.account_id, viewer.session_id)
             if viewer.period_ends_at is not None and viewer.period_ends_at <= ctx.now:
                 # The first request after a bill date renews the period (pending removals go,
                 # the invoice is written) before anything is read, so no read is stale.
-                async with ctx.db.write() as session:
-                    await roll_over_if_due(session, viewer.account_id, ctx.now)
+                try:
+                    await with_write_retry(ctx.db, lambda: _roll_over(ctx, viewer.account_id))
+                except SessionEnded:  # the account closed or the session ended meanwhile
+                    ctx.viewer_or_none = None
         return ctx
+
+
+async def _roll_over(ctx: RequestContext, account_id: int) -> None:
+    async with ctx.db.write() as session:
+        await roll_over_if_due(session, account_id, ctx.now)
 
 
 def _operation(data: Any, protocol: GraphQLRequestProtocol) -> GraphQLRequestData:

@@ -51,6 +51,7 @@ from resolvers import audit
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.locking import lock_users_in_id_order
 from resolvers.rules.closures import (
     MAX_ACCOUNT_REASON_LENGTH,
     clean_optional_text,
@@ -93,6 +94,8 @@ PORTFOLIO_TABLES_IN_DELETE_ORDER: tuple[
 async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str) -> Account:
     viewer = ctx.viewer
     async with ctx.db.write() as session:
+        target_pk = decode_typed_id(to_user_global_id, "User")
+        await lock_users_in_id_order(session, viewer.account_id, [viewer.user_id, target_pk])
         owner = await _lock_owner(session, viewer, "Only the account owner can transfer ownership.")
         target = await _lock_target(session, viewer.account_id, to_user_global_id)
         problem = transfer_target_problem(
@@ -164,7 +167,10 @@ async def close_account(ctx: RequestContext, request: CloseAccountRequest) -> in
     """Delete every row of the viewer's account; returns the closed account's id."""
     viewer = ctx.viewer
     reason = clean_optional_text(request.reason)
-    async with ctx.db.write() as session:
+    # Exclusive: the account row is locked FOR UPDATE before anything else (the first lock of
+    # every writer), so closing waits for the account's running writes and later ones find the
+    # account gone (UNAUTHENTICATED) instead of deadlocking with it.
+    async with ctx.db.write(exclusive=True) as session:
         await _lock_owner(session, viewer, "Only the account owner can close the account.")
         account = (
             await session.scalars(

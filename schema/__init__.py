@@ -39,6 +39,7 @@ from schema.portfolios import PortfoliosQuery
 from schema.seats import SeatsQuery
 from schema.user_mutations import UserAdminMutation
 from schema.users import UsersQuery
+from schema.write_retry import retry_conflicting_writes
 
 
 @strawberry.type
@@ -109,6 +110,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
     )
     use_direct_attribute_resolvers(schema._schema)
+    retry_conflicting_writes(schema._schema)
     # The extension factory above reads ``limits`` per request, so the schema's own paginated
     # fields can be added now that the schema exists.
     limits = replace(
