@@ -25,10 +25,31 @@ def _is_expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
+#: graphql-core's parser refuses a lone surrogate (raw or escaped) or a NUL outside a block
+#: string itself, before ``RejectNulCharacters`` can look: the same text, the same answer.
+_UNSTORABLE_IN_SYNTAX_ERROR = re.compile(
+    r"U\+(?:D[89A-F][0-9A-F]{2}|0000)\b|escape sequence: '\\u\{?0*(?:D[89A-F][0-9A-F]{2}|0)\}?'",
+    re.IGNORECASE,
+)
+
+
+#: How graphql-core words its own limits: the token cap, the parser's nesting cap, and the
+#: validation rule that bounds introspection depth.
+_LIMIT_SIGNS = (
+    "tokens. Parsing aborted",
+    "nested too deeply",
+    "Maximum introspection depth exceeded",
+)
+
+
 def _code_of(error: GraphQLError) -> str:
-    # graphql-core's parser enforces the token cap and says so only in its message.
-    if "tokens. Parsing aborted" in error.message:
+    # graphql-core says which limit it enforced only in its message.
+    if any(sign in error.message for sign in _LIMIT_SIGNS):
         return "QUERY_LIMIT_EXCEEDED"
+    if error.message.startswith("Syntax Error") and _UNSTORABLE_IN_SYNTAX_ERROR.search(
+        error.message
+    ):
+        return "INVALID_INPUT"
     return "BAD_REQUEST"
 
 

@@ -31,7 +31,7 @@ def decode_json(data: str | bytes) -> object:
     """``json.loads`` that fails only with ``MalformedRequest``: strict UTF-8, bounded depth."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json)
     except UnicodeDecodeError as error:
         raise MalformedRequest("The request body is not valid UTF-8.") from error
     except RecursionError as error:
@@ -41,6 +41,11 @@ def decode_json(data: str | bytes) -> object:
     if _depth_exceeds(value, MAX_JSON_DEPTH):
         raise MalformedRequest(f"JSON values may be nested at most {MAX_JSON_DEPTH} levels deep.")
     return value
+
+
+def _not_json(constant: str) -> object:
+    """``NaN`` and ``Infinity`` are Python's extensions, not JSON."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _depth_exceeds(value: object, limit: int) -> bool:
