@@ -29,6 +29,11 @@ def raw_id(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+def digits_from(zero: int) -> str:
+    """The ten digits of a script whose zero is the code point ``zero`` (e.g. 0x0660)."""
+    return "".join(chr(zero + digit) for digit in range(10))
+
+
 @dataclass
 class World:
     acme: AccountHandle

@@ -28,6 +28,7 @@ from tests.hostile.helpers import (
     World,
     assert_refused_cleanly,
     build_world,
+    digits_from,
     graphql_body,
     raw_id,
     snapshot,
@@ -111,8 +112,8 @@ BODY_CASES = [
 
 def _spellings(type_name: str) -> list[tuple[str, Callable[[int], str]]]:
     """Ways to write ``Type:<pk>`` other than the canonical one (each must name nothing)."""
-    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-    fullwidth = str.maketrans("0123456789", "０１２３４５６７８９")
+    arabic = str.maketrans("0123456789", digits_from(0x0660))
+    fullwidth = str.maketrans("0123456789", digits_from(0xFF10))
     superscript = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
     return [
         ("arabic-indic", lambda pk: raw_id(f"{type_name}:{str(pk).translate(arabic)}")),
