@@ -188,16 +188,15 @@ class QueryLimitsExtension(SchemaExtension):
 
     def __init__(self, limits: QueryLimits) -> None:
         self.base_limits = limits
+        self.limits = limits
         self.measured: QueryMeasure | None = None
 
-    @property
-    def limits(self) -> QueryLimits:
-        """The request's budget: tighter without a valid token (read when the viewer is known:
-        the context is built before the document is parsed)."""
-        viewer = getattr(self.execution_context.context, "viewer_or_none", None)
-        return self.base_limits if viewer is not None else self.base_limits.for_anonymous()
-
     def on_operation(self) -> Iterator[None]:
+        # The request's budget, fixed before parsing (the context, and so the viewer, exists by
+        # then): tighter without a valid token, even if the operation itself logs in.
+        viewer = getattr(self.execution_context.context, "viewer_or_none", None)
+        if viewer is None:
+            self.limits = self.base_limits.for_anonymous()
         self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
         yield
 
