@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -22,7 +23,8 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from config import Settings
@@ -44,9 +46,21 @@ from observability import (
 from resolvers.auth import authenticate, bearer_token
 from resolvers.billing import roll_over_if_due
 from resolvers.clock import Clock, SystemClock
-from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.context import (
+    RequestContext,
+    RequestDatabase,
+    Services,
+    SessionEnded,
+    with_write_retry,
+)
 from resolvers.export_routes import account_export_route, portfolio_export_route
 from schema import build_schema
+from schema.http_body import (
+    MalformedRequest,
+    check_request,
+    decode_json,
+    malformed_request_response,
+)
 
 logger = logging.getLogger("crm_admin")
 
@@ -155,6 +169,35 @@ class GraphQLApp(GraphQL[RequestContext, None]):
                 response.status_code = 400
         return response
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, made total: any body that is not a GraphQL request raises
+        ``MalformedRequest`` (answered 400 with a JSON ``BAD_REQUEST`` error), never a 500."""
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "GET":
+            data: object = self.parse_query_params(request.query_params)
+        elif content_type == "application/json":
+            data = decode_json(await request.get_body())
+        else:
+            raise MalformedRequest("POST a JSON body with 'Content-Type: application/json'.")
+        check_request(data)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        protocol: GraphQLRequestProtocol = transport.protocol if transport else "http"
+        operations = [
+            _operation(item, protocol) for item in (data if isinstance(data, list) else [data])
+        ]
+        if not isinstance(data, list):
+            return operations[0]
+        try:
+            self._validate_batch_request(operations, protocol=protocol)
+        except HTTPException as refusal:
+            raise MalformedRequest(refusal.reason) from refusal
+        return operations
+
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         state = request.state
         ctx = RequestContext(
@@ -171,12 +214,30 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         viewer = ctx.viewer_or_none
         if viewer is not None:
             state.stats.viewer_id = viewer.user_id
+            ctx.db.guard_writes(viewer.account_id, viewer.session_id)
             if viewer.period_ends_at is not None and viewer.period_ends_at <= ctx.now:
                 # The first request after a bill date renews the period (pending removals go,
                 # the invoice is written) before anything is read, so no read is stale.
-                async with ctx.db.write() as session:
-                    await roll_over_if_due(session, viewer.account_id, ctx.now)
+                try:
+                    await with_write_retry(ctx.db, lambda: _roll_over(ctx, viewer.account_id))
+                except SessionEnded:  # the account closed or the session ended meanwhile
+                    ctx.viewer_or_none = None
         return ctx
+
+
+async def _roll_over(ctx: RequestContext, account_id: int) -> None:
+    async with ctx.db.write() as session:
+        await roll_over_if_due(session, account_id, ctx.now)
+
+
+def _operation(data: Any, protocol: GraphQLRequestProtocol) -> GraphQLRequestData:
+    return GraphQLRequestData(
+        query=data.get("query"),
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+        protocol=protocol,
+    )
 
 
 def create_app(
@@ -223,6 +284,7 @@ def create_app(
 
     app = Starlette(
         lifespan=lifespan,
+        exception_handlers={MalformedRequest: malformed_request_response},
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             portfolio_export_route,

@@ -18,7 +18,13 @@ from starlette.routing import Route
 
 from db.enums import PortfolioExportKind
 from resolvers.auth import authenticate, bearer_token
-from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.context import (
+    RequestContext,
+    RequestDatabase,
+    Services,
+    SessionEnded,
+    with_write_retry,
+)
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.exports import ExportFile, take_account_export, take_portfolio_export
 
@@ -61,10 +67,16 @@ async def _serve(
         if token is not None:
             async with ctx.db.read() as session:
                 ctx.viewer_or_none = await authenticate(session, token, ctx.now)
-        if ctx.viewer_or_none is None:
+        viewer = ctx.viewer_or_none
+        if viewer is None:
             return _error(401, ErrorCode.UNAUTHENTICATED, "Send 'Authorization: Bearer <token>'.")
+        ctx.db.guard_writes(viewer.account_id, viewer.session_id)
         try:
-            export = await take(ctx)
+            export = await with_write_retry(
+                ctx.db, lambda: take(ctx), before_retry=ctx.reset_for_retry
+            )
+        except SessionEnded:
+            return _error(401, ErrorCode.UNAUTHENTICATED, "Your session has ended.")
         except BusinessError as refusal:
             first = refusal.errors[0]
             return _error(_STATUS.get(first.code, 400), first.code, first.message)

@@ -32,11 +32,17 @@ from schema.contacts.notifications import NotificationsQuery
 from schema.deals import DealsMutation, DealsQuery
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
-from schema.limits import QueryLimits, QueryLimitsExtension, paginated_fields
+from schema.limits import (
+    QueryLimits,
+    QueryLimitsExtension,
+    introspection_sizes,
+    paginated_fields,
+)
 from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
 from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
 from schema.users.mutations import UserPermissionsMutation, UsersMutation
+from schema.write_retry import retry_conflicting_writes
 
 
 @strawberry.type
@@ -117,9 +123,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
     )
     use_direct_attribute_resolvers(schema._schema)
+    retry_conflicting_writes(schema._schema)
     # The extension factory above reads ``limits`` per request, so the schema's own paginated
     # fields can be added now that the schema exists.
-    limits = replace(limits, paginated=paginated_fields(schema._schema))
+    limits = replace(
+        limits,
+        paginated=paginated_fields(schema._schema),
+        introspection_sizes=introspection_sizes(schema._schema),
+    )
     return schema
 
 

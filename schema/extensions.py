@@ -4,6 +4,7 @@ mutation pipeline (``mutation``: business refusals become ``userErrors``)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, cast
 
@@ -34,6 +35,21 @@ def _is_expected(error: GraphQLError) -> bool:
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+#: graphql-core's parser refuses a lone surrogate (raw or escaped) or a NUL outside a block
+#: string itself, before ``RejectNulCharacters`` can look: the same text, the same answer.
+_UNSTORABLE_IN_SYNTAX_ERROR = re.compile(
+    r"U\+(?:D[89A-F][0-9A-F]{2}|0000)\b|escape sequence: '\\u\{?0*(?:D[89A-F][0-9A-F]{2}|0)\}?'",
+    re.IGNORECASE,
+)
+
+#: How graphql-core words its own limits: the token cap, the parser's nesting cap, and the
+#: validation rule that bounds introspection depth.
+_LIMIT_SIGNS = (
+    "tokens. Parsing aborted",
+    "nested too deeply",
+    "Maximum introspection depth exceeded",
+)
 
 
 class RecordOperationName(SchemaExtension):
@@ -76,10 +92,14 @@ class MaskUnexpectedErrors(SchemaExtension):
         result.errors = [self._process(error, context, request_id) for error in result.errors]
 
     def _code_of(self, error: GraphQLError) -> str:
+        # graphql-core says which limit it enforced only in its message.
+        if any(sign in error.message for sign in _LIMIT_SIGNS):
+            return "QUERY_LIMIT_EXCEEDED"
         if self.execution_context.graphql_document is None:
-            # graphql-core's parser enforces the token cap and says so only in its message.
-            if "tokens. Parsing aborted" in error.message:
-                return "QUERY_LIMIT_EXCEEDED"
+            if error.message.startswith("Syntax Error") and _UNSTORABLE_IN_SYNTAX_ERROR.search(
+                error.message
+            ):
+                return "INVALID_INPUT"
             return PARSE_FAILED
         if any(error is refused for refused in self.validation_errors):
             return VALIDATION_FAILED
@@ -107,39 +127,43 @@ class MaskUnexpectedErrors(SchemaExtension):
         )
 
 
-def _has_nul(value: object) -> bool:
+#: What no text input may contain: NUL (PostgreSQL cannot store it, SQLite would) and lone
+#: UTF-16 surrogates (not characters: no driver can encode them). JSON escapes ("\\ud800") and
+#: GraphQL escapes ("\\u{0}") have been decoded by the time values are checked, so raw and
+#: escaped forms are caught alike.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def has_unstorable_text(value: object) -> bool:
+    """Whether ``value`` (a variable value: str, number, list, dict) holds unstorable text."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
+        return any(has_unstorable_text(k) or has_unstorable_text(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return any(has_unstorable_text(v) for v in value)
     return False
 
 
 class RejectNulCharacters(SchemaExtension):
-    """Text with a NUL character cannot be stored by PostgreSQL (SQLite would take it), so it
-    is refused up front, for every argument of every field, with ``INVALID_INPUT``."""
+    """Text that cannot be stored (NUL, lone surrogates) is refused before anything runs, in
+    every string of the document (literals, block strings, ids) and every variable, with
+    ``INVALID_INPUT``: one check, so no argument is forgotten and no driver sees such text."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        # A NUL reaches a string literal only through a unicode escape (\u0000, \u{0}): walk
-        # the document only when its text has an escape at all.
-        literals = (
-            document is not None
-            and "\\u" in (context.query or "")
-            and any(
-                isinstance(node, StringValueNode) and "\x00" in node.value
-                for node in _walk(document)
-            )
+        in_document = document is not None and any(
+            isinstance(node, StringValueNode) and _UNSTORABLE.search(node.value)
+            for node in _walk(document)
         )
-        if literals or _has_nul(context.variables or {}):
+        if in_document or has_unstorable_text(context.variables or {}):
             context.result = ExecutionResult(
                 data=None,
                 errors=[
                     GraphQLError(
-                        "Text inputs cannot contain the NUL character (\\u0000).",
+                        "Text inputs cannot contain the NUL character (\\u0000) or unpaired "
+                        "surrogates (\\ud800-\\udfff).",
                         extensions={"code": "INVALID_INPUT"},
                     )
                 ],

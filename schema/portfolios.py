@@ -26,6 +26,7 @@ from schema.common import (
 )
 from schema.extensions import mutation, refusable_query
 from schema.users import User, load_user
+from schema.users.foreign import foreign_user
 
 
 @strawberry.type(
@@ -121,11 +122,7 @@ class Portfolio(Node):
 async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:
     async with ctx.db.read() as session:
         row = (await session.scalars(select(models.User).where(models.User.id == owner_pk))).one()
-    user = User.from_row(row, ctx)
-    user.name = None
-    user.email = None
-    user.photo_url = None
-    return user
+    return foreign_user(row, ctx)
 
 
 @strawberry.type

@@ -50,7 +50,8 @@ from db.models import (
 from resolvers import audit
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.ids import encode_global_id
+from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.locking import lock_users_in_id_order
 from resolvers.permissions import lock_account_owner
 from resolvers.rules.closures import (
     MAX_ACCOUNT_REASON_LENGTH,
@@ -95,6 +96,8 @@ PORTFOLIO_TABLES_IN_DELETE_ORDER: tuple[
 async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str) -> Account:
     viewer = ctx.viewer
     async with ctx.db.write() as session:
+        target_pk = decode_typed_id(to_user_global_id, "User")
+        await lock_users_in_id_order(session, viewer.account_id, [viewer.user_id, target_pk])
         owner = await lock_account_owner(
             session, viewer, "Only the account owner can transfer ownership."
         )
@@ -142,7 +145,10 @@ async def close_account(ctx: RequestContext, request: CloseAccountData) -> int:
     """Delete every row of the viewer's account; returns the closed account's id."""
     viewer = ctx.viewer
     reason = clean_optional_text(request.reason)
-    async with ctx.db.write() as session:
+    # Exclusive: the account row is locked FOR UPDATE before anything else (the first lock of
+    # every writer), so closing waits for the account's running writes and later ones find the
+    # account gone (UNAUTHENTICATED) instead of deadlocking with it.
+    async with ctx.db.write(exclusive=True) as session:
         await lock_account_owner(session, viewer, "Only the account owner can close the account.")
         account = (
             await session.scalars(

@@ -103,7 +103,9 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
         raise _bad_credentials()
     throttle.succeeded(next(iter(keys)))
     token = new_token()
-    async with ctx.db.write() as session:
+    # Locks the user's account first, like every writer: a login racing closeAccount gets
+    # UNAUTHENTICATED instead of a foreign-key failure.
+    async with ctx.db.write(account_id=matched.account_id) as session:
         auth_session = AuthSession(
             account_id=matched.account_id,
             user_id=matched.id,

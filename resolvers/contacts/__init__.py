@@ -44,7 +44,9 @@ async def contact_conditions(
     if flt.sources:
         conditions.append(Contact.source.in_(flt.sources))
     if flt.search and flt.search.strip():
-        conditions.append(search_condition(flt.search, Contact.name, Contact.email))
+        conditions.append(
+            search_condition(flt.search, Contact.name, Contact.email, field=[*field, "search"])
+        )
     return conditions
 
 

@@ -14,6 +14,7 @@ from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id
 from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.text_inputs import search_needle
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,11 @@ def display_name(user: User, viewer: Viewer | None) -> str:
     return user.name or user.email or f"User {user.id}"
 
 
-def search_condition(term: str, *columns: object) -> object:
+def search_condition(
+    term: str, *columns: object, field: Sequence[str] = ("filter", "search")
+) -> object:
     """Case-insensitive substring match on any of ``columns`` (LIKE wildcards escaped)."""
-    needle = term.strip().lower()
+    needle = search_needle(term, field)
     return or_(*(func.lower(column).contains(needle, autoescape=True) for column in columns))
 
 

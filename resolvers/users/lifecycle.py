@@ -24,8 +24,9 @@ from resolvers.billing import BillingChange, billing_transaction, idempotency
 from resolvers.billing.idempotency import IdempotentCall
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.ids import encode_global_id
+from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.loaders import OwnedCounts
+from resolvers.locking import lock_users_in_id_order
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
@@ -362,6 +363,11 @@ async def reassign_ownership(ctx: RequestContext, data: ReassignData) -> OwnedCo
             ["input", "itemTypes"],
         )
     async with ctx.db.write() as session:
+        await lock_users_in_id_order(
+            session,
+            viewer.account_id,
+            [decode_typed_id(data.from_user_id, "User"), decode_typed_id(data.to_user_id, "User")],
+        )
         source = await lock_user(
             session, viewer.account_id, data.from_user_id, ["input", "fromUserId"]
         )
@@ -416,6 +422,10 @@ def erase(user: User, now: datetime) -> None:
 async def delete_user(ctx: RequestContext, data: DeleteUserData) -> DeleteResult:
     viewer: Viewer = require_admin(ctx)
     async with ctx.db.write() as session:
+        heir_pk = decode_typed_id(data.transfer_ownership_to or "", "User")
+        await lock_users_in_id_order(
+            session, viewer.account_id, [decode_typed_id(data.user_id, "User"), heir_pk]
+        )
         user = await lock_user(session, viewer.account_id, data.user_id, ["input", "userId"])
         refuse(user_rules.deletion_refusal(facts(user)), ["input", "userId"])
         heir = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import strawberry
 from strawberry.types.lazy_type import LazyType
@@ -12,6 +12,7 @@ from strawberry.types.nodes import SelectedField
 
 from db import models
 from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, request_error
 from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts, OwnerPageKey
 from resolvers.pagination import Page, PageRequest
@@ -97,6 +98,7 @@ class User(Node):
 
     @strawberry.field(graphql_type=OwnedItemCounts)
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
+        _refuse_if_foreign(self, "ownedItems")
         return now_or_later(info.context.loaders.owned_counts, self.pk, OwnedItemCounts.from_counts)
 
     @strawberry.field(graphql_type=Connection[ContactRef])
@@ -107,6 +109,7 @@ class User(Node):
         after: str | None = None,
     ) -> MaybeAwaitable[Connection[Any]]:
         contact_type = ContactRef.resolve_type()
+        _refuse_if_foreign(self, "contacts")
         key = owner_page_key(info, self.pk, first, after)
         return now_or_later(
             info.context.loaders.contacts_by_owner,
@@ -122,12 +125,26 @@ class User(Node):
         after: str | None = None,
     ) -> MaybeAwaitable[Connection[Any]]:
         deal_type = DealRef.resolve_type()
+        _refuse_if_foreign(self, "deals")
         key = owner_page_key(info, self.pk, first, after)
         return now_or_later(
             info.context.loaders.deals_by_owner,
             key,
             lambda page: Connection.from_page(page, deal_type.from_row),
         )
+
+
+def _refuse_if_foreign(user: User, field_name: str) -> None:
+    """A user of another account shows its display name only (schema/users/foreign.py)."""
+    if getattr(user, "foreign", False):
+        refuse_foreign_field(field_name)
+
+
+def refuse_foreign_field(field_name: str) -> NoReturn:
+    raise request_error(
+        ErrorCode.FORBIDDEN,
+        f"'{field_name}' of a user of another account is not visible: only displayName is.",
+    )
 
 
 def owner_page_key(
