@@ -38,6 +38,7 @@ from db.models import (
     LedgerEntry,
     Notification,
     Organization,
+    OutboxMessage,
     Portfolio,
     PortfolioAccount,
     PortfolioBillingRow,
@@ -46,6 +47,7 @@ from db.models import (
     Seat,
     Subscription,
     User,
+    UserToken,
 )
 from resolvers import audit
 from resolvers.context import RequestContext, Viewer
@@ -64,6 +66,8 @@ ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
     PortfolioMetricPoint,  # points about this account in other portfolios
     PortfolioAccount,  # this account's link to a portfolio
     AuthSession,
+    UserToken,
+    OutboxMessage,
     Seat,
     Contact,
     Deal,

@@ -63,6 +63,9 @@ class Loaders:
         self.audit_event = self._by_id(models.AuditEvent)
         self.seat_by_user = DataLoader[int, models.Seat | None](self._load_seats_by_user)
         self.owned_counts = DataLoader[int, OwnedCounts](self._load_owned_counts)
+        self.invitation_by_user = DataLoader[int, models.UserToken | None](
+            self._load_invitations_by_user
+        )
         self.contacts_by_owner = DataLoader[OwnerPageKey, Page[models.Contact]](
             lambda keys: self._load_pages_by_owner(models.Contact, keys)
         )
@@ -91,6 +94,13 @@ class Loaders:
         async with self._ctx.db.read() as session:
             rows = (await session.scalars(query)).all()
         return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)
+
+    async def _load_invitations_by_user(self, user_ids: list[int]) -> list[models.UserToken | None]:
+        from resolvers.invitations import newest_invitations
+
+        async with self._ctx.db.read() as session:
+            found = await newest_invitations(session, self._account_id, user_ids)
+        return [found.get(user_id) for user_id in user_ids]
 
     async def _load_owned_counts(self, user_ids: list[int]) -> list[OwnedCounts]:
         """One UNION ALL of grouped counts over the five owned item tables."""

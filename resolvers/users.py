@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
-from db.enums import Role, UserStatus
+from db.enums import InvitationStatus, Role, UserStatus
 from db.models import User
 from resolvers.context import RequestContext, Viewer
+from resolvers.errors import forbidden
 from resolvers.pagination import Page, PageRequest, fetch_page
+
+
+def invitation_filter(ctx: RequestContext, status: InvitationStatus) -> ColumnElement[bool]:
+    from resolvers.invitations import invitation_status_condition
+
+    if not ctx.viewer.is_admin:  # only admins see invitations, so only they filter by them
+        raise forbidden()
+    return invitation_status_condition(ctx.viewer.account_id, status, ctx.now)
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,7 @@ class UserFilterData:
     statuses: tuple[UserStatus, ...] | None = None
     role: Role | None = None
     search: str | None = None
+    invitation_status: InvitationStatus | None = None
 
 
 def display_name(user: User, viewer: Viewer | None) -> str:
@@ -45,4 +55,6 @@ async def list_users(
             query = query.where(User.role == flt.role)
         if flt.search and flt.search.strip():
             query = query.where(search_condition(flt.search, User.name, User.email))  # type: ignore[arg-type]
+        if flt.invitation_status is not None:
+            query = query.where(invitation_filter(ctx, flt.invitation_status))
     return await fetch_page(ctx, query, User.id, page)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import OwnedItemType, Role, SeatStatus, UserStatus
-from db.models import OWNED_ITEM_MODELS, Seat, User
-from resolvers import audit, idempotency
+from db.models import OWNED_ITEM_MODELS, OutboxMessage, Seat, User
+from resolvers import audit, idempotency, invitations, user_tokens
 from resolvers.auth import revoke_sessions
 from resolvers.billing import (
     billing_details,
@@ -30,6 +30,7 @@ from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.loaders import OwnedCounts
+from resolvers.portfolio_owners import hand_portfolios_to_account_owner
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
@@ -233,6 +234,7 @@ async def add_user(ctx: RequestContext, data: AddUserData) -> UserSeatResult:
             seat, charge_id = await _take_seat(session, ctx, user, source, preview)
             details = {**_seat_details(seat, source, preview, charge_id), "role": data.role.value}
             audit.record_for(session, ctx, "user.add", encode_global_id("User", user.id), details)
+            await invitations.invite(session, ctx, user, "add")
             result = UserSeatResult(user=user, seat=seat, preview=preview)
             _remember_user_seat(session, ctx, key, "addUser", print_, result)
     except IntegrityError as error:  # a concurrent add with the same email won the race
@@ -274,6 +276,15 @@ async def _has_seat(session: AsyncSession, user_id: int) -> bool:
     return bool(await session.scalar(select(func.count()).where(Seat.user_id == user_id)))
 
 
+async def _sign_in_leaves(
+    session: AsyncSession, account_id: int, user_id: int, now: datetime
+) -> dict[str, int]:
+    """A user who can no longer sign in: mailed links die, portfolios go to the account owner."""
+    tokens = await user_tokens.revoke_pending(session, [user_id], now)
+    portfolios = await hand_portfolios_to_account_owner(session, account_id, user_id)
+    return {"tokens_revoked": tokens, "portfolios_moved": portfolios}
+
+
 async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> DeactivateResult:
     """Sessions revoked at once; items stay theirs; the seat becomes FREE or pending removal."""
     viewer = require_admin(ctx)
@@ -295,6 +306,7 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
         remove_at = snapshot.view.period.end if data.remove_seat else None
         seat = await release_seat(session, user.id, remove_at=remove_at)
         revoked = await revoke_sessions(session, [user.id], ctx.now)
+        leaving = await _sign_in_leaves(session, viewer.account_id, user.id, ctx.now)
         charge_id = write_ledger(
             session,
             preview,
@@ -307,6 +319,7 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
             "seat": encode_global_id("Seat", seat.id) if seat else None,
             "seat_status": seat.status.value if seat else None,
             "sessions_revoked": revoked,
+            **leaving,
         }
         audit.record_for(
             session, ctx, "user.deactivate", encode_global_id("User", user.id), details
@@ -368,6 +381,8 @@ async def reactivate_user(ctx: RequestContext, data: ReactivateUserData) -> User
             encode_global_id("User", user.id),
             _seat_details(seat, source, preview, charge_id),
         )
+        if invitations.needs_invitation(user):
+            await invitations.invite(session, ctx, user, "reactivate")
         result = UserSeatResult(user=user, seat=seat, preview=preview)
         _remember_user_seat(session, ctx, key, "reactivateUser", print_, result)
     ctx.memo.pop("subscription", None)
@@ -510,11 +525,14 @@ async def delete_user(ctx: RequestContext, data: DeleteUserData) -> DeleteResult
             .execution_options(synchronize_session=False)
         )
         await revoke_sessions(session, [user.id], ctx.now)
+        leaving = await _sign_in_leaves(session, viewer.account_id, user.id, ctx.now)
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
         moved = None
         if heir is not None:
             moved = await move_items(session, viewer.account_id, user.id, heir.id, ALL_ITEM_TYPES)
         details: dict[str, Any] = {
-            "transferred_to": encode_global_id("User", heir.id) if heir else None
+            "transferred_to": encode_global_id("User", heir.id) if heir else None,
+            **leaving,
         }
         if moved is not None:
             details.update(_moved_details(moved))

@@ -32,6 +32,7 @@ from schema.marketing import MarketingMutation, MarketingQuery
 from schema.notifications import NotificationsQuery
 from schema.portfolios import PortfoliosQuery
 from schema.seats import SeatsQuery
+from schema.signin import SignInMutation
 from schema.user_mutations import UserAdminMutation
 from schema.users import UsersQuery
 
@@ -55,7 +56,9 @@ class Query(
 
 
 @strawberry.type
-class Mutation(AuthMutation, MarketingMutation, ClosuresMutation, UserAdminMutation):
+class Mutation(
+    AuthMutation, MarketingMutation, ClosuresMutation, UserAdminMutation, SignInMutation
+):
     pass
 
 

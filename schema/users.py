@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types.nodes import SelectedField
 
 from db import models
+from db.enums import InvitationStatus
 from db.enums import Role as RoleEnum
 from db.enums import UserStatus as UserStatusEnum
 from resolvers.context import RequestContext
@@ -32,10 +33,12 @@ if TYPE_CHECKING:
     from schema.contacts import Contact
     from schema.deals import Deal
     from schema.seats import Seat
+    from schema.signin import Invitation
 
 ContactRef = Annotated["Contact", strawberry.lazy("schema.contacts")]
 DealRef = Annotated["Deal", strawberry.lazy("schema.deals")]
 SeatRef = Annotated["Seat", strawberry.lazy("schema.seats")]
+InvitationRef = Annotated["Invitation", strawberry.lazy("schema.signin")]
 
 
 @strawberry.type
@@ -100,6 +103,25 @@ class User(Node):
 
         return now_or_later(info.context.loaders.seat_by_user, self.pk, Seat.from_optional_row)
 
+    @strawberry.field(
+        graphql_type=InvitationRef | None,
+        description="The newest invitation: for admins and the user themself, else null.",
+    )
+    def invitation(
+        self, info: strawberry.Info[RequestContext]
+    ) -> MaybeAwaitable[Invitation | None]:
+        from schema.signin import Invitation
+
+        ctx = info.context
+        viewer = ctx.viewer_or_none
+        if viewer is None or not (viewer.is_admin or viewer.user_id == self.pk):
+            return None
+        return now_or_later(
+            ctx.loaders.invitation_by_user,
+            self.pk,
+            lambda row: Invitation.from_row(row, ctx.now) if row is not None else None,
+        )
+
     @strawberry.field(graphql_type=OwnedItemCounts)
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
         return now_or_later(info.context.loaders.owned_counts, self.pk, OwnedItemCounts.from_counts)
@@ -149,12 +171,15 @@ class UserFilter:
     status: list[UserStatus] | None = None
     role: Role | None = None
     search: str | None = None
+    #: Users whose newest invitation has this status (admins only).
+    invitation_status: InvitationStatus | None = None
 
     def to_data(self) -> UserFilterData:
         return UserFilterData(
             statuses=tuple(UserStatusEnum(s) for s in self.status) if self.status else None,
             role=RoleEnum(self.role) if self.role is not None else None,
             search=self.search,
+            invitation_status=self.invitation_status,
         )
 
 
