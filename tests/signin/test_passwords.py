@@ -95,9 +95,7 @@ async def test_reset_mails_a_link_that_sets_the_password_and_ends_every_session(
     await smtp.sender(services).deliver_due()
     [token] = smtp.inbox.tokens("reset-password")
 
-    payload = (await api.data(RESET, {"token": token, "password": NEW_PASSWORD}))[
-        "resetPassword"
-    ]
+    payload = (await api.data(RESET, {"token": token, "password": NEW_PASSWORD}))["resetPassword"]
 
     assert payload == {"ok": True, "sessionsRevoked": 1, "userErrors": []}
     assert await api.error_codes(VIEWER, token=acme.owner.token) == ["UNAUTHENTICATED"]
@@ -118,9 +116,7 @@ async def test_a_reset_link_lasts_one_hour(api, factory, services, smtp, clock):
     [token] = smtp.inbox.tokens("reset-password")
     clock.advance(timedelta(hours=1))
 
-    payload = (await api.data(RESET, {"token": token, "password": NEW_PASSWORD}))[
-        "resetPassword"
-    ]
+    payload = (await api.data(RESET, {"token": token, "password": NEW_PASSWORD}))["resetPassword"]
 
     assert [e["code"] for e in payload["userErrors"]] == ["TOKEN_EXPIRED"]
     assert (await _login(api, acme.owner.email, PASSWORD))["token"]
@@ -134,9 +130,7 @@ async def test_a_newer_reset_request_kills_the_older_link(api, factory, services
     older, newer = smtp.inbox.tokens("reset-password")
 
     refused = (await api.data(RESET, {"token": older, "password": NEW_PASSWORD}))["resetPassword"]
-    accepted = (await api.data(RESET, {"token": newer, "password": NEW_PASSWORD}))[
-        "resetPassword"
-    ]
+    accepted = (await api.data(RESET, {"token": newer, "password": NEW_PASSWORD}))["resetPassword"]
 
     assert [e["code"] for e in refused["userErrors"]] == ["TOKEN_REVOKED"]
     assert accepted["ok"] is True
@@ -154,9 +148,9 @@ async def test_unknown_email_gets_the_same_answer_and_no_mail(api, factory, sess
 async def test_reset_requests_are_throttled_like_login(api, factory):
     acme = await factory.account()
     for _ in range(4):
-        assert (await api.data(REQUEST_RESET, {"email": acme.owner.email}))[
-            "requestPasswordReset"
-        ]["ok"]
+        assert (await api.data(REQUEST_RESET, {"email": acme.owner.email}))["requestPasswordReset"][
+            "ok"
+        ]
 
     codes = await api.error_codes(REQUEST_RESET, {"email": acme.owner.email})
 
@@ -166,9 +160,7 @@ async def test_reset_requests_are_throttled_like_login(api, factory):
 async def test_a_wrong_reset_token_changes_nothing(api, factory):
     acme = await factory.account()
 
-    payload = (await api.data(RESET, {"token": "nope", "password": NEW_PASSWORD}))[
-        "resetPassword"
-    ]
+    payload = (await api.data(RESET, {"token": "nope", "password": NEW_PASSWORD}))["resetPassword"]
 
     assert [e["code"] for e in payload["userErrors"]] == ["INVALID_TOKEN"]
     assert (await api.data(VIEWER, token=acme.owner.token))["viewer"]["email"]
