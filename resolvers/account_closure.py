@@ -53,6 +53,7 @@ from resolvers import audit
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.owners import refuse_owner_who_cannot_sign_in
 from resolvers.rules.closures import (
     MAX_ACCOUNT_REASON_LENGTH,
     clean_optional_text,
@@ -104,6 +105,7 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
         )
         if problem is not None:
             raise BusinessError.of(ErrorCode.INVALID_STATE, problem, ["input", "toUserId"])
+        refuse_owner_who_cannot_sign_in(target)
         # The partial unique index allows one owner per account: clear first, then set.
         owner.is_account_owner = False
         await session.flush()

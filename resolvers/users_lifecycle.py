@@ -30,7 +30,7 @@ from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.loaders import OwnedCounts
-from resolvers.portfolio_owners import hand_portfolios_to_account_owner
+from resolvers.owners import hand_portfolios_to_account_owner
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
