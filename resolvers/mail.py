@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -154,10 +155,12 @@ class LogTransport:
     """No SMTP server configured: the mail (with its link) goes to the log, for the demo."""
 
     async def deliver(self, sender: str, envelope: Envelope) -> None:
+        links = re.findall(r"https?://\S+", envelope.body)
         logger.warning(
-            "mail not sent (no SMTP_URL): to=%s subject=%r\n%s",
+            "mail not sent (no SMTP_URL): to=%s subject=%r link=%s\n%s",
             envelope.recipient,
             envelope.subject,
+            " ".join(links) or "-",
             envelope.body,
         )
 
