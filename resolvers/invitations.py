@@ -19,7 +19,7 @@ from resolvers import audit, mail, user_tokens
 from resolvers.auth import LoginResult, viewer_of
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.ids import encode_global_id
+from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.rate_limits import throttle_check
 from resolvers.rules.passwords import INVITATION_TTL, password_problem
 from resolvers.security import hash_token, new_token
@@ -77,7 +77,8 @@ def _admin(ctx: RequestContext) -> None:
 
 async def resend_invitation(ctx: RequestContext, user_gid: str) -> tuple[User, UserToken]:
     _admin(ctx)
-    throttle_check(ctx, "invitation.resend", user_gid)
+    # Keyed by the decoded id: other spellings of one id share the limit.
+    throttle_check(ctx, "invitation.resend", str(decode_typed_id(user_gid, "User") or user_gid))
     async with ctx.db.write() as session:
         user = await _lock_invitee(session, ctx, user_gid)
         if user.status is not UserStatus.ACTIVE:

@@ -274,3 +274,28 @@ async def test_reactivating_a_user_who_never_accepted_invites_them_again(
     }
     await smtp.sender(services).deliver_due()
     assert len(smtp.inbox.tokens("accept-invitation")) == 2
+
+
+async def test_invitations_of_a_page_of_users_cost_one_statement(api, factory, statements):
+    acme = await factory.account(free_seats=30)
+    for n in range(30):
+        email = f"new{n}@acme.example"
+        added = await api.data(
+            ADD_USER, {"input": {"name": f"N{n}", "email": email}}, token=acme.owner.token
+        )
+        assert added["addUser"]["userErrors"] == []
+    page = (
+        "query($first: Int!) { users(first: $first) { edges { node { invitation { status } } } } }"
+    )
+
+    counts = []
+    for first in (3, 31):
+        statements.reset()
+        data = await api.data(page, {"first": first}, token=acme.owner.token)
+        counts.append(statements.count)
+        assert len(data["users"]["edges"]) == first
+
+    assert counts[0] == counts[1] == 3  # auth + page + invitations
+    statuses = [e["node"]["invitation"] for e in data["users"]["edges"]]
+    assert statuses[0] is None  # the owner was never invited
+    assert {s["status"] for s in statuses[1:]} == {"PENDING"}
