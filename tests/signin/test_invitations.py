@@ -299,3 +299,23 @@ async def test_invitations_of_a_page_of_users_cost_one_statement(api, factory, s
     statuses = [e["node"]["invitation"] for e in data["users"]["edges"]]
     assert statuses[0] is None  # the owner was never invited
     assert {s["status"] for s in statuses[1:]} == {"PENDING"}
+
+
+async def test_two_concurrent_accepts_of_one_token_set_one_password(
+    api, factory, services, smtp, sessionmaker
+):
+    import asyncio
+
+    acme = await factory.account(free_seats=1)
+    _, token = await _invite(api, acme, services, smtp)
+
+    first, second = await asyncio.gather(
+        api.data(ACCEPT, {"token": token, "password": "first-long-passphrase"}),
+        api.data(ACCEPT, {"token": token, "password": "second-long-passphrase"}),
+    )
+
+    payloads = [first["acceptInvitation"], second["acceptInvitation"]]
+    assert sorted(bool(p["token"]) for p in payloads) == [False, True]
+    assert [e["code"] for p in payloads for e in p["userErrors"]] == ["TOKEN_USED"]
+    _, states, accepts = await _state(sessionmaker)
+    assert (states, accepts) == (["USED"], 1)
