@@ -41,6 +41,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    #: Mail (invitations, password resets). No SMTP URL: mails are logged, not sent.
+    #: smtp://user:pass@host:587?starttls=true, or smtps://host:465 for TLS from the start.
+    smtp_url: str | None = None
+    mail_from: str = "CRM Admin <no-reply@localhost>"
+    #: Base of the links in the mails, e.g. {public_url}/accept-invitation?token=...
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,4 +69,7 @@ class Settings:
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             cors_origins=origins,
+            smtp_url=os.environ.get("SMTP_URL") or None,
+            mail_from=os.environ.get("MAIL_FROM", "CRM Admin <no-reply@localhost>"),
+            public_url=os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         )

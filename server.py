@@ -6,6 +6,8 @@ same app the CLI serves, standing on any date and any database.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -54,6 +56,7 @@ from resolvers.context import (
     with_write_retry,
 )
 from resolvers.export_routes import account_export_route, portfolio_export_route
+from resolvers.mail import MailSender
 from schema import build_schema
 from schema.http_body import (
     MalformedRequest,
@@ -278,7 +281,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # The outbox sender (resolvers/mail.py) runs beside the server for its whole life.
+        sender = MailSender.for_settings(settings, services.sessionmaker, services.clock)
+        sender_task = asyncio.create_task(sender.run(), name="mail-sender")
         yield
+        sender_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender_task
         if owns_engine:  # an engine handed in by the caller (tests) stays the caller's
             await services.engine.dispose()
 

@@ -8,7 +8,7 @@ database. Every demo user's password is ``demo-password``.
 Default demo (``seed_demo(sessionmaker, now=now)``)
 ---------------------------------------------------
 
-**Acme Corp** (EUR), 9 users:
+**Acme Corp** (EUR), 10 users (Nora only in the default demo, not in large mode):
 
 =====================  ==============  =======  ===========================================
 email                  name            role     notes
@@ -24,9 +24,12 @@ grace@acme.example     Grace Liu       ADMIN
 henry@acme.example     Henry Walsh     REGULAR  DEACTIVATED 5 days ago with ``removeSeat``;
                                                 still owns contacts, deals, leads,
                                                 organizations and activities
+nora@acme.example      Nora Quinn      REGULAR  added yesterday, invitation PENDING (no
+                                                password); her invitation mail waits in the
+                                                outbox (``make run`` logs it with its link)
 =====================  ==============  =======  ===========================================
 
-- Seats (11 billable): 8 ``OCCUPIED`` (one per active user), 2 ``FREE``, 1 ``PENDING_REMOVAL``
+- Seats (11 billable): 9 ``OCCUPIED`` (one per active user), 1 ``FREE``, 1 ``PENDING_REMOVAL``
   (Henry's former seat, ``removal_effective_at`` = the next bill date). All billed since before
   the current period.
 - Subscription: EUR, seat price 29.00, always mid-period: ``period_start`` = midnight UTC of
@@ -40,14 +43,15 @@ henry@acme.example     Henry Walsh     REGULAR  DEACTIVATED 5 days ago with ``re
   this period and stay billed until the next bill date (``billed_as_marketing_until`` =
   ``period_end``), so 132 are billed. Sources: MANUAL 49, FORM 47, IMPORT 44, INTEGRATION 26,
   API 23, CONVERSATION 11. 10 have no owner; the other 190 are spread evenly over the 9 users
-  (21 or 22 each, Henry included).
+  (21 or 22 each, Henry included; Nora owns nothing).
 - 60 deals (EUR, 500.00 to 50 000.00), 30 leads, 25 organizations, 80 activities (some without a
   due date, some due in the future), spread evenly over the 9 users (Henry included).
 - Billing ledger: the current period's ``INVOICE`` at ``period_start``: "Seats" 11 x 29.00 = 319.00
   and "Marketing contacts tier (150)" 1 x 20.00 = 20.00.
 - Audit events: ``user.add`` (Grace), ``user.permissions_change`` (Farid loses
   ``canSetMarketingStatus``), ``user.deactivate`` and ``seat.remove_scheduled`` (Henry),
-  ``contact.marketing_status_change`` (the 8 contacts switched off marketing). Targets are
+  ``contact.marketing_status_change`` (the 8 contacts switched off marketing), ``user.add`` and
+  ``invitation.send`` (Nora). Targets are
   global ids (``resolvers.ids.encode_global_id``).
 
 **Acme Labs** (USD, seat price 19.00), 3 users, all active with occupied seats:
@@ -90,17 +94,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from config import Settings
 from db.engine import WRITE_TRANSACTION
 from db.enums import (
     ContactSource,
     LedgerEntryKind,
     MarketingStatus,
+    OutboxStatus,
     Role,
     SeatStatus,
     UserStatus,
+    UserTokenPurpose,
+    UserTokenState,
 )
 from db.models import (
     Account,
@@ -113,6 +121,7 @@ from db.models import (
     Lead,
     LedgerEntry,
     Organization,
+    OutboxMessage,
     Portfolio,
     PortfolioAccount,
     PortfolioBillingRow,
@@ -120,13 +129,17 @@ from db.models import (
     Seat,
     Subscription,
     User,
+    UserToken,
 )
-from resolvers.auth.security import hash_password
+from resolvers.auth.security import hash_password, hash_token, new_token
 from resolvers.ids import encode_global_id
+from resolvers.rules.auth import INVITATION_TTL
 
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "database_is_empty", "seed_demo"]
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (documented, demo data only)
+#: The demo user with a pending invitation (no password yet).
+INVITED_EMAIL = "nora@acme.example"
 
 #: Rows per bulk ``INSERT`` statement.
 CHUNK_SIZE = 5000
@@ -313,6 +326,7 @@ async def seed_demo(
     users: int | None = None,
     contacts: int | None = None,
     deals: int | None = None,
+    public_url: str | None = None,
 ) -> DemoSummary:
     """Seed an EMPTY database with the demo described in this module's docstring.
 
@@ -328,6 +342,7 @@ async def seed_demo(
         raise ValueError(f"users must be at least {_DEFAULT_USERS} (the named demo users)")
     if contact_count < 0 or deal_count < 0:
         raise ValueError("contacts and deals must not be negative")
+    public_url = public_url or Settings.from_env().public_url
 
     clock = now.astimezone(UTC).replace(microsecond=0)
     period = _current_period(clock)
@@ -376,6 +391,8 @@ async def seed_demo(
         labs = await _seed_account(session, rng, counter, acme_labs, clock, period, password_hash)
         await _labs_audit_events(session, counter, labs)
         await _seed_portfolio(session, rng, counter, clock, corp, labs)
+        if users is None:  # large mode keeps its exact user count (benchmarks rely on it)
+            await _seed_pending_invitation(session, counter, corp, clock, public_url)
 
     return DemoSummary(
         accounts=counter[Account],
@@ -1068,3 +1085,82 @@ async def _seed_portfolio(
 def _metric_value(rng: random.Random, base: int) -> Decimal:
     """A value within ±20 % of ``base``, with four decimal places."""
     return Decimal(rng.randrange(base * 8_000, base * 12_000 + 1)).scaleb(-4)
+
+
+# --- a pending invitation ----------------------------------------------------------------------
+
+
+async def _seed_pending_invitation(
+    session: AsyncSession, counter: _Counter, corp: _SeededAccount, now: datetime, public_url: str
+) -> None:
+    """Nora Quinn, added by the owner a day ago on the newest FREE seat, has not accepted yet.
+
+    Her invitation mail waits in the outbox, so the server started by ``make run`` logs it (link
+    included) on its first pass. The token is random, never derived from the demo's seed.
+    """
+    owner = corp.user_ids["owner@acme.example"]
+    added_at = now - _DAY
+    row = _user_row(corp.id, "Nora Quinn", INVITED_EMAIL, Role.REGULAR, "", added_at, None)
+    nora = await _insert_one(session, counter, User, row | {"password_hash": None})
+    seat_id = await session.scalar(
+        select(Seat.id)
+        .where(Seat.account_id == corp.id, Seat.status == SeatStatus.FREE)
+        .order_by(Seat.billed_since.desc(), Seat.id.desc())
+        .limit(1)
+    )
+    await session.execute(
+        update(Seat).where(Seat.id == seat_id).values(status=SeatStatus.OCCUPIED, user_id=nora)
+    )
+    token = new_token()
+    invitation_id = await _insert_one(
+        session,
+        counter,
+        UserToken,
+        {
+            "account_id": corp.id,
+            "user_id": nora,
+            "purpose": UserTokenPurpose.INVITATION,
+            "state": UserTokenState.PENDING,
+            "token_hash": hash_token(token),
+            "created_at": added_at,
+            "expires_at": added_at + INVITATION_TTL,
+        },
+    )
+    link = f"{public_url.rstrip('/')}/accept-invitation?token={token}"
+    await _insert(
+        session,
+        counter,
+        OutboxMessage,
+        [
+            {
+                "account_id": corp.id,
+                "user_id": nora,
+                "kind": "invitation",
+                "recipient": INVITED_EMAIL,
+                "subject": "You are invited to the CRM",
+                "body": f"Hello Nora Quinn,\n\nChoose your password here:\n\n{link}\n",
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": added_at,
+                "created_at": added_at,
+            }
+        ],
+    )
+    target = encode_global_id("User", nora)
+    await _insert(
+        session,
+        counter,
+        AuditEvent,
+        [
+            _audit_row(corp.id, owner, "user.add", target, added_at, role="REGULAR"),
+            _audit_row(
+                corp.id,
+                owner,
+                "invitation.send",
+                target,
+                added_at,
+                cause="add",
+                invitation=invitation_id,
+            ),
+        ],
+    )

@@ -80,3 +80,34 @@ class LedgerEntryKind(StrEnum):
 class ClosureKind(StrEnum):
     PORTFOLIO = "PORTFOLIO"
     ACCOUNT = "ACCOUNT"
+
+
+class UserTokenPurpose(StrEnum):
+    """What a single-use emailed token lets its holder do (see ``resolvers/invitations.py``)."""
+
+    INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 (a purpose, not a secret)
+
+
+class UserTokenState(StrEnum):
+    """Stored state of an emailed token; "expired" is derived from ``expires_at``."""
+
+    PENDING = "PENDING"
+    USED = "USED"
+    REVOKED = "REVOKED"
+
+
+class InvitationStatus(StrEnum):
+    """An invitation as the API shows it."""
+
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "PENDING"  # waiting for (another) delivery attempt
+    SENDING = "SENDING"  # claimed by a sender until its lease ends
+    SENT = "SENT"
+    FAILED = "FAILED"  # gave up after the last retry

@@ -31,10 +31,13 @@ from db.enums import (
     ContactSource,
     LedgerEntryKind,
     MarketingStatus,
+    OutboxStatus,
     PortfolioExportKind,
     Role,
     SeatStatus,
     UserStatus,
+    UserTokenPurpose,
+    UserTokenState,
 )
 from db.types import ScaledDecimal, UTCDateTime
 
@@ -425,3 +428,58 @@ class ClosureRecord(Base):
     reason_category: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserToken(Base):
+    """A single-use token mailed to a user: an invitation or a password reset.
+
+    Only the SHA-256 of the token is stored (like sessions). A resend or a new reset request
+    revokes the earlier pending token of the same purpose, so at most one is live per user.
+    """
+
+    __tablename__ = "user_tokens"
+    __table_args__ = (Index("ix_user_tokens_account_id_user_id", "account_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[UserTokenPurpose] = mapped_column(_enum(UserTokenPurpose))
+    state: Mapped[UserTokenState] = mapped_column(_enum(UserTokenState))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: When the mail with the token was queued (the invitation's "sent at").
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """An email written in the same transaction as the change that caused it.
+
+    The sender task (``resolvers/mail.py``) claims due rows with a lease, delivers them and marks
+    them sent; a rolled-back change leaves no row, so it sends nothing. The body (which holds a
+    link with a raw token) is wiped once the message is delivered.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    #: The recipient user, so erasing a user erases their mail too.
+    user_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: While SENDING: the claim's end; a crashed sender's rows are claimable again after it.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))

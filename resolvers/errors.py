@@ -29,6 +29,13 @@ class ErrorCode(StrEnum):
     CONFIRMATION_MISMATCH = "CONFIRMATION_MISMATCH"
     EXPORT_REQUIRED = "EXPORT_REQUIRED"
     CONFLICT = "CONFLICT"
+    # Signing in (issue 15): emailed tokens, passwords, who may own the account.
+    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 (an error code, not a secret)
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"  # noqa: S105 (an error code, not a secret)
+    TOKEN_USED = "TOKEN_USED"  # noqa: S105 (an error code, not a secret)
+    TOKEN_REVOKED = "TOKEN_REVOKED"  # noqa: S105 (an error code, not a secret)
+    WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105 (an error code, not a secret)
+    CANNOT_SIGN_IN = "CANNOT_SIGN_IN"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from db import models
-from db.models import OWNED_ITEM_MODELS
+from db.enums import UserTokenPurpose
+from db.models import OWNED_ITEM_MODELS, UserToken
 from resolvers.ids import encode_cursor
 from resolvers.pagination import Page, Reads
 
@@ -78,6 +79,9 @@ class Loaders:
         self.audit_event = self._by_id(models.AuditEvent)
         self.seat_by_user = DataLoader[int, models.Seat | None](self._load_seats_by_user)
         self.owned_counts = DataLoader[int, OwnedCounts](self._load_owned_counts)
+        self.invitation_by_user = DataLoader[int, models.UserToken | None](
+            self._load_invitations_by_user
+        )
         self.contacts_by_owner = DataLoader[OwnerPageKey, Page[models.Contact]](
             lambda keys: self._load_pages_by_owner(models.Contact, keys)
         )
@@ -106,6 +110,11 @@ class Loaders:
         async with self._ctx.db.read() as session:
             rows = (await session.scalars(query)).all()
         return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)
+
+    async def _load_invitations_by_user(self, user_ids: list[int]) -> list[models.UserToken | None]:
+        async with self._ctx.db.read() as session:
+            found = await newest_invitations(session, self._account_id, user_ids)
+        return [found.get(user_id) for user_id in user_ids]
 
     async def _load_owned_counts(self, user_ids: list[int]) -> list[OwnedCounts]:
         """One UNION ALL of grouped counts over the five owned item tables."""
@@ -217,3 +226,24 @@ class Loaders:
                 )
             )
         return pages
+
+
+def newest_invitation_ids(account_id: int) -> Select[tuple[int]]:
+    """The id of each user's newest invitation (a subquery)."""
+    return (
+        select(func.max(UserToken.id))
+        .where(
+            UserToken.account_id == account_id,
+            UserToken.purpose == UserTokenPurpose.INVITATION,
+        )
+        .group_by(UserToken.user_id)
+    )
+
+
+async def newest_invitations(
+    session: AsyncSession, account_id: int, user_ids: Sequence[int]
+) -> dict[int, UserToken]:
+    """Each user's newest invitation (one statement for any number of users)."""
+    newest = newest_invitation_ids(account_id).where(UserToken.user_id.in_(user_ids))
+    rows = (await session.scalars(select(UserToken).where(UserToken.id.in_(newest)))).all()
+    return {row.user_id: row for row in rows}

@@ -4,12 +4,14 @@ account and the subscription, users by ascending id, so two writers locking the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
+from resolvers.errors import BusinessError, ErrorCode
+from resolvers.ids import decode_typed_id
 
 
 async def lock_users_in_id_order(
@@ -26,3 +28,23 @@ async def lock_users_in_id_order(
         .order_by(User.id)
         .with_for_update()
     )
+
+
+async def lock_user(
+    session: AsyncSession, account_id: int, global_id: str, field: Sequence[str]
+) -> User:
+    """A user of the account by global id, row-locked; anything else is NOT_FOUND."""
+    pk = decode_typed_id(global_id, "User")
+    user = None
+    if pk is not None:
+        user = (
+            await session.scalars(
+                select(User)
+                .where(User.id == pk, User.account_id == account_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one_or_none()
+    if user is None:
+        raise BusinessError.of(ErrorCode.NOT_FOUND, f"No user with id {global_id!r}.", field)
+    return user

@@ -20,6 +20,7 @@ from config import Settings
 from schema.accounts import AccountsMutation, AccountsQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation
+from schema.auth.signin import SignInMutation
 from schema.billing import BillingQuery
 from schema.billing.preview import BillingPreviewQuery
 from schema.contacts import ContactsQuery
@@ -74,6 +75,7 @@ class Mutation(
     UsersMutation,
     SeatsMutation,
     DealsMutation,
+    SignInMutation,
 ):
     pass
 

@@ -235,9 +235,11 @@ class BusinessErrorsAsRequestErrors(FieldExtension):
             raise request_error(first.code, first.message, field=path) from error
 
 
-def mutation(extras: ErrorExtras | None = None) -> Any:
+def mutation(extras: ErrorExtras | None = None, *, description: str | None = None) -> Any:
     """``@strawberry.mutation`` with the pipeline: use it for every mutation with ``userErrors``."""
-    return strawberry.mutation(extensions=[BusinessErrorsAsUserErrors(extras)])
+    return strawberry.mutation(
+        extensions=[BusinessErrorsAsUserErrors(extras)], description=description
+    )
 
 
 def refusable_query(field: Sequence[str] | None = None) -> Any:

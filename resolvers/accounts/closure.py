@@ -38,6 +38,7 @@ from db.models import (
     LedgerEntry,
     Notification,
     Organization,
+    OutboxMessage,
     Portfolio,
     PortfolioAccount,
     PortfolioBillingRow,
@@ -46,12 +47,14 @@ from db.models import (
     Seat,
     Subscription,
     User,
+    UserToken,
 )
 from resolvers import audit
+from resolvers.accounts.owners import refuse_owner_who_cannot_sign_in
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
-from resolvers.locking import lock_users_in_id_order
+from resolvers.locking import lock_user, lock_users_in_id_order
 from resolvers.permissions import lock_account_owner
 from resolvers.rules.closures import (
     MAX_ACCOUNT_REASON_LENGTH,
@@ -60,13 +63,14 @@ from resolvers.rules.closures import (
     text_too_long,
     transfer_target_problem,
 )
-from resolvers.users import lock_user
 
 #: Account tables, children before parents (foreign keys are enforced on SQLite too).
 ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
     PortfolioMetricPoint,  # points about this account in other portfolios
     PortfolioAccount,  # this account's link to a portfolio
     AuthSession,
+    UserToken,
+    OutboxMessage,
     Seat,
     Contact,
     Deal,
@@ -109,6 +113,7 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
         )
         if problem is not None:
             raise BusinessError.of(ErrorCode.INVALID_STATE, problem, ["input", "toUserId"])
+        refuse_owner_who_cannot_sign_in(target)
         # The partial unique index allows one owner per account: clear first, then set.
         owner.is_account_owner = False
         await session.flush()

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.enums import UserStatus
 from db.models import AuthSession, Subscription, User
 from resolvers import audit
-from resolvers.auth.security import hash_token, new_token, verify_password
+from resolvers.auth.security import (
+    hash_password,
+    hash_token,
+    new_token,
+    password_needs_rehash,
+    verify_password,
+)
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import RATE_LIMITED, BusinessError, ErrorCode, request_error
 from resolvers.ids import encode_global_id
@@ -103,9 +109,14 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
         raise _bad_credentials()
     throttle.succeeded(next(iter(keys)))
     token = new_token()
+    rehashed = await _rehashed(matched, password)
     # Locks the user's account first, like every writer: a login racing closeAccount gets
     # UNAUTHENTICATED instead of a foreign-key failure.
     async with ctx.db.write(account_id=matched.account_id) as session:
+        if rehashed is not None:  # parameters changed since it was hashed: store today's hash
+            await session.execute(
+                update(User).where(User.id == matched.id).values(password_hash=rehashed)
+            )
         auth_session = AuthSession(
             account_id=matched.account_id,
             user_id=matched.id,
@@ -124,6 +135,12 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
             occurred_at=ctx.now,
         )
     return LoginResult(token=token, user=matched, viewer=viewer_of(matched, auth_session.id))
+
+
+async def _rehashed(user: User, password: str) -> str | None:
+    if user.password_hash is None or not password_needs_rehash(user.password_hash):
+        return None
+    return await asyncio.to_thread(hash_password, password)
 
 
 async def _verified_user(ctx: RequestContext, normalized_email: str, password: str) -> User | None:

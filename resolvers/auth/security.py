@@ -25,6 +25,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def password_needs_rehash(password_hash: str) -> bool:
+    """True when the stored hash was made with other argon2 parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 def new_token() -> str:
     """An opaque bearer token: 256 bits of randomness, URL-safe."""
     return secrets.token_urlsafe(32)

@@ -27,6 +27,7 @@ from db.models import (
     PortfolioMetricPoint,
 )
 from resolvers import audit
+from resolvers.accounts.owners import closable_portfolios, may_close_portfolio
 from resolvers.auth import revoke_sessions
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
@@ -86,7 +87,8 @@ async def close_portfolio(ctx: RequestContext, request: ClosePortfolioData) -> P
                 "data_loss_acknowledged": request.acknowledge_data_loss,
             },
         )
-    ctx.token_revoked = True
+    # The owner is logged out; an account owner closing an orphaned portfolio stays signed in.
+    ctx.token_revoked = owner_pk == ctx.viewer.user_id
     return closed
 
 
@@ -116,16 +118,18 @@ async def _lock_owned_portfolio(
     session: AsyncSession, ctx: RequestContext, global_id: str
 ) -> Portfolio:
     pk = decode_typed_id(global_id, "Portfolio")
-    query = _visible_portfolios(ctx).where(Portfolio.id == (pk if pk is not None else -1))
+    query = closable_portfolios(ctx, _visible_portfolios(ctx))
+    query = query.where(Portfolio.id == (pk if pk is not None else -1))
     portfolio = (await session.scalars(query.with_for_update())).first()
     if portfolio is None:
         raise BusinessError.of(
             ErrorCode.NOT_FOUND, "No portfolio with this id.", ["input", "portfolioId"]
         )
-    if portfolio.owner_user_id != ctx.viewer.user_id:
+    if not await may_close_portfolio(session, ctx.viewer, portfolio):
         raise BusinessError.of(
             ErrorCode.FORBIDDEN,
-            "Only the portfolio owner can close the portfolio.",
+            "Only the portfolio owner can close the portfolio (the account owner only when "
+            "the portfolio's owner can no longer sign in).",
             ["input", "portfolioId"],
         )
     return portfolio

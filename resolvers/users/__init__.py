@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
-from db.enums import Role, UserStatus
+from db.enums import InvitationStatus, Role, UserStatus
 from db.models import User
 from resolvers.context import RequestContext, Viewer
-from resolvers.errors import BusinessError, ErrorCode
-from resolvers.ids import decode_typed_id
+from resolvers.errors import ErrorCode, request_error
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.text_inputs import search_needle
+
+
+def invitation_filter(ctx: RequestContext, status: InvitationStatus) -> ColumnElement[bool]:
+    from resolvers.auth.invitations import invitation_status_condition
+
+    if not ctx.viewer.is_admin:  # only admins see invitations, so only they filter by them
+        raise request_error(ErrorCode.FORBIDDEN, "Only admins can filter users by invitation.")
+    return invitation_status_condition(ctx.viewer.account_id, status, ctx.now)
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class UserFilterData:
     statuses: tuple[UserStatus, ...] | None = None
     role: Role | None = None
     search: str | None = None
+    invitation_status: InvitationStatus | None = None
 
 
 def display_name(user: User, viewer: Viewer | None) -> str:
@@ -52,24 +59,6 @@ async def list_users(
             query = query.where(User.role == flt.role)
         if flt.search and flt.search.strip():
             query = query.where(search_condition(flt.search, User.name, User.email))  # type: ignore[arg-type]
+        if flt.invitation_status is not None:
+            query = query.where(invitation_filter(ctx, flt.invitation_status))
     return await fetch_page(ctx, query, User.id, page)
-
-
-async def lock_user(
-    session: AsyncSession, account_id: int, global_id: str, field: Sequence[str]
-) -> User:
-    """A user of the account by global id, row-locked; anything else is NOT_FOUND."""
-    pk = decode_typed_id(global_id, "User")
-    user = None
-    if pk is not None:
-        user = (
-            await session.scalars(
-                select(User)
-                .where(User.id == pk, User.account_id == account_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).one_or_none()
-    if user is None:
-        raise BusinessError.of(ErrorCode.NOT_FOUND, f"No user with id {global_id!r}.", field)
-    return user

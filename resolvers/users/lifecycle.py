@@ -12,27 +12,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import OwnedItemType, Role, SeatStatus, UserStatus
-from db.models import OWNED_ITEM_MODELS, Seat, User
+from db.models import OWNED_ITEM_MODELS, OutboxMessage, Seat, User
 from resolvers import audit
-from resolvers.auth import revoke_sessions
+from resolvers.accounts.owners import hand_portfolios_to_account_owner
+from resolvers.auth import invitations, revoke_sessions
+from resolvers.auth import tokens as user_tokens
 from resolvers.billing import BillingChange, billing_transaction, idempotency
 from resolvers.billing.idempotency import IdempotentCall
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.loaders import OwnedCounts
-from resolvers.locking import lock_users_in_id_order
+from resolvers.locking import lock_user, lock_users_in_id_order
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
 from resolvers.seats.changes import SeatPurchaseRequired, assign_seat, plan_user_seat, release_seat
-from resolvers.users import lock_user
 
 ALL_ITEM_TYPES: tuple[OwnedItemType, ...] = tuple(OwnedItemType)
 
@@ -185,6 +186,7 @@ async def add_user(ctx: RequestContext, data: AddUserData) -> UserSeatResult:
             result = await _give_seat(
                 change, "user.add", user, source, preview, {"role": data.role.value}
             )
+            await invitations.invite(session, ctx, user, "add")
     except IntegrityError as error:  # a concurrent add with the same email won the race
         raise _email_taken_error() from error
     return result
@@ -223,6 +225,15 @@ async def _has_seat(session: AsyncSession, user_id: int) -> bool:
     return bool(await session.scalar(select(func.count()).where(Seat.user_id == user_id)))
 
 
+async def _sign_in_leaves(
+    session: AsyncSession, account_id: int, user_id: int, now: datetime
+) -> dict[str, int]:
+    """A user who can no longer sign in: mailed links die, portfolios go to the account owner."""
+    tokens = await user_tokens.revoke_pending(session, [user_id], now)
+    portfolios = await hand_portfolios_to_account_owner(session, account_id, user_id)
+    return {"tokens_revoked": tokens, "portfolios_moved": portfolios}
+
+
 async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> DeactivateResult:
     """Sessions revoked at once; items stay theirs; the seat becomes FREE or pending removal."""
     viewer = require_admin(ctx)
@@ -245,10 +256,12 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
         remove_at = snapshot.view.period.end if data.remove_seat else None
         seat = await release_seat(session, user.id, remove_at=remove_at)
         revoked = await revoke_sessions(session, [user.id], ctx.now)
+        leaving = await _sign_in_leaves(session, viewer.account_id, user.id, ctx.now)
         details = {
             "seat": encode_global_id("Seat", seat.id) if seat else None,
             "seat_status": seat.status.value if seat else None,
             "sessions_revoked": revoked,
+            **leaving,
         }
         change.record("user.deactivate", encode_global_id("User", user.id), preview, details)
     return DeactivateResult(user=user, preview=preview)
@@ -296,7 +309,10 @@ async def reactivate_user(ctx: RequestContext, data: ReactivateUserData) -> User
             raise SeatPurchaseRequired(preview)
         user.status = UserStatus.ACTIVE
         user.deactivated_at = None
-        return await _give_seat(change, "user.reactivate", user, source, preview, {})
+        result = await _give_seat(change, "user.reactivate", user, source, preview, {})
+        if invitations.needs_invitation(user):
+            await invitations.invite(session, ctx, user, "reactivate")
+        return result
 
 
 # --------------------------------------------------------------------------- ownership
@@ -444,11 +460,14 @@ async def delete_user(ctx: RequestContext, data: DeleteUserData) -> DeleteResult
             .execution_options(synchronize_session=False)
         )
         await revoke_sessions(session, [user.id], ctx.now)
+        leaving = await _sign_in_leaves(session, viewer.account_id, user.id, ctx.now)
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
         moved = None
         if heir is not None:
             moved = await move_items(session, viewer.account_id, user.id, heir.id, ALL_ITEM_TYPES)
         details: dict[str, Any] = {
-            "transferred_to": encode_global_id("User", heir.id) if heir else None
+            "transferred_to": encode_global_id("User", heir.id) if heir else None,
+            **leaving,
         }
         if moved is not None:
             details.update(_moved_details(moved))

@@ -17,9 +17,9 @@ from resolvers import audit
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import encode_global_id
+from resolvers.locking import lock_user
 from resolvers.permissions import require_admin
 from resolvers.rules import users as user_rules
-from resolvers.users import lock_user
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.types.nodes import SelectedField
 
 from db import models
+from db.enums import InvitationStatus
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, request_error
 from resolvers.ids import encode_global_id
@@ -33,6 +34,7 @@ from schema.prefetch import (
 ContactRef: Any = LazyType("Contact", "schema.contacts")
 DealRef: Any = LazyType("Deal", "schema.deals")
 SeatRef: Any = LazyType("Seat", "schema.seats")
+InvitationRef: Any = LazyType("Invitation", "schema.auth.signin")
 
 
 @strawberry.type
@@ -95,6 +97,22 @@ class User(Node):
     def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Any]:
         seat_type = SeatRef.resolve_type()
         return now_or_later(info.context.loaders.seat_by_user, self.pk, seat_type.from_optional_row)
+
+    @strawberry.field(
+        graphql_type=InvitationRef | None,
+        description="The newest invitation: for admins and the user themself, else null.",
+    )
+    def invitation(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Any]:
+        invitation_type = InvitationRef.resolve_type()
+        ctx = info.context
+        viewer = ctx.viewer_or_none
+        if viewer is None or not (viewer.is_admin or viewer.user_id == self.pk):
+            return None
+        return now_or_later(
+            ctx.loaders.invitation_by_user,
+            self.pk,
+            lambda row: invitation_type.from_row(row, ctx.now) if row is not None else None,
+        )
 
     @strawberry.field(graphql_type=OwnedItemCounts)
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
@@ -159,12 +177,15 @@ class UserFilter:
     status: list[UserStatus] | None = None
     role: Role | None = None
     search: str | None = None
+    #: Users whose newest invitation has this status (admins only).
+    invitation_status: InvitationStatus | None = None
 
     def to_data(self) -> UserFilterData:
         return UserFilterData(
             statuses=tuple(self.status) if self.status else None,
             role=self.role,
             search=self.search,
+            invitation_status=self.invitation_status,
         )
 
 

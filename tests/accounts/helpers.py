@@ -13,8 +13,11 @@ from db.enums import (
     ContactSource,
     LedgerEntryKind,
     MarketingStatus,
+    OutboxStatus,
     Role,
     UserStatus,
+    UserTokenPurpose,
+    UserTokenState,
 )
 from tests.factories import AccountHandle, Factory, UserHandle
 
@@ -86,6 +89,27 @@ async def full_account(factory: Factory, name: str) -> FullAccount:
                     threshold=90,
                     period_start=now - timedelta(days=14),
                     message="90 % of the contact tier used",
+                    created_at=now,
+                ),
+                models.UserToken(
+                    account_id=account.id,
+                    user_id=admin.id,
+                    purpose=UserTokenPurpose.PASSWORD_RESET,
+                    state=UserTokenState.PENDING,
+                    token_hash=f"{name}-token".ljust(64, "0"),
+                    created_at=now,
+                    expires_at=now + timedelta(hours=1),
+                ),
+                models.OutboxMessage(
+                    account_id=account.id,
+                    user_id=admin.id,
+                    kind="password_reset",
+                    recipient=admin.email or "",
+                    subject="Reset your CRM password",
+                    body="...",
+                    status=OutboxStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
                     created_at=now,
                 ),
                 models.AuditEvent(

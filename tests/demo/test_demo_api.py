@@ -21,7 +21,7 @@ async def test_owner_logs_in_and_reads_the_users_page(api, sessionmaker, clock):
     token = login["login"]["token"]
     data = await api.data(FIRST_QUERY, token=token)
     assert data["viewer"]["displayName"] == "Olivia Bennett"
-    assert data["users"]["totalCount"] == 9
+    assert data["users"]["totalCount"] == 10
     first = data["users"]["edges"][0]["node"]
     assert first["status"] == "ACTIVE"
     assert first["seat"] == {"status": "OCCUPIED"}

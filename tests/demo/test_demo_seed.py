@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from db.demo import DEMO_PASSWORD, DemoSummary, database_is_empty, seed_demo
+from db.demo import DEMO_PASSWORD, INVITED_EMAIL, DemoSummary, database_is_empty, seed_demo
 from db.engine import create_engine, create_sessionmaker
 from db.enums import ContactSource, LedgerEntryKind, MarketingStatus, Role, SeatStatus, UserStatus
 from db.migrate import upgrade_async
@@ -127,7 +127,7 @@ async def test_summary_counts_every_inserted_row(demo):
     _, summary = demo
     assert summary == DemoSummary(
         accounts=2,
-        users=12,
+        users=13,
         contacts=220,
         deals=70,
         leads=35,
@@ -135,7 +135,7 @@ async def test_summary_counts_every_inserted_row(demo):
         activities=88,
         seats=14,
         ledger_entries=4,
-        audit_events=6,
+        audit_events=8,
         portfolios=1,
     )
 
@@ -159,10 +159,21 @@ async def test_acme_corp_has_the_named_users_with_the_demo_password(demo):
         users = (
             await session.scalars(select(User).where(User.account_id == corp).order_by(User.id))
         ).all()
-        hashes = set((await session.scalars(select(User.password_hash))).all())
+        hashes = set((await session.scalars(select(User.password_hash))).all()) - {None}
     assert [u.email for u in users] == [
         f"{name}@acme.example"
-        for name in ("owner", "ana", "ben", "chloe", "david", "emma", "farid", "grace", "henry")
+        for name in (
+            "owner",
+            "ana",
+            "ben",
+            "chloe",
+            "david",
+            "emma",
+            "farid",
+            "grace",
+            "henry",
+            "nora",
+        )
     ]
     assert all(u.name and u.email_normalized == u.email.lower() for u in users if u.email)
     assert {u.email for u in users if u.role is Role.ADMIN} == {
@@ -203,8 +214,8 @@ async def test_seats_active_users_occupy_two_are_free_one_pending_removal(demo):
     for seat in seats:
         by_status.setdefault(seat.status, []).append(seat)
     assert {status: len(group) for status, group in by_status.items()} == {
-        SeatStatus.OCCUPIED: 8,
-        SeatStatus.FREE: 2,
+        SeatStatus.OCCUPIED: 9,
+        SeatStatus.FREE: 1,
         SeatStatus.PENDING_REMOVAL: 1,
     }
     assert {seat.user_id for seat in by_status[SeatStatus.OCCUPIED]} == active_ids
@@ -303,8 +314,12 @@ async def test_items_are_spread_over_every_user(demo):
     async with sessionmaker() as session:
         corp = await _account_id(session, "Acme Corp")
         user_ids = set(
-            (await session.scalars(select(User.id).where(User.account_id == corp))).all()
-        )
+            (
+                await session.scalars(
+                    select(User.id).where(User.account_id == corp, User.email != INVITED_EMAIL)
+                )
+            ).all()
+        )  # everyone but Nora, added yesterday and not signed in yet
         deals = (await session.scalars(select(Deal).where(Deal.account_id == corp))).all()
         counts = {
             model.__tablename__: await session.scalar(
@@ -362,6 +377,8 @@ async def test_audit_events_carry_json_details(demo):
         "user.deactivate",
         "seat.remove_scheduled",
         "contact.marketing_status_change",
+        "user.add",
+        "invitation.send",
     ]
     assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
     assert all(e.occurred_at <= NOW for e in events)

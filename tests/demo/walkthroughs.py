@@ -17,14 +17,12 @@ mutation DeactivateDavid {
 """
 
 USE_UP_SEATS = """
-mutation AddFourUsers {
+mutation AddThreeUsers {
   ivy: addUser(input: {name: "Ivy Chen", email: "ivy@acme.example"}) {
     seat { status } userErrors { code message } }
   jack: addUser(input: {name: "Jack Ortiz", email: "jack@acme.example"}) {
     seat { status } userErrors { code message } }
   kim: addUser(input: {name: "Kim Park", email: "kim@acme.example"}) {
-    seat { status } userErrors { code message } }
-  lee: addUser(input: {name: "Lee Moss", email: "lee@acme.example"}) {
     seat { status } userErrors { code message } }
 }
 """
