@@ -7,6 +7,7 @@ crm-admin serve [--host H] [--port P] [--demo]
                                   run the server; --demo migrates and seeds an empty database
 crm-admin export-schema [--output schema.graphql]
                                   print the GraphQL schema (SDL) the code serves
+crm-admin config-table            print the README's configuration table (from config.Settings)
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from config import Settings
+from config import Settings, SettingsInvalid
 
 LOGIN_HELP = """\
 Demo data is ready. Open http://{host}:{port}/graphql and run:
@@ -45,10 +45,10 @@ async def _seed(
     only_if_empty: bool,
 ) -> bool:
     from db.demo import database_is_empty, seed_demo
-    from db.engine import create_engine, create_sessionmaker
+    from db.engine import create_sessionmaker, engine_for
     from resolvers.clock import SystemClock
 
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         sessionmaker = create_sessionmaker(engine)
         if not await database_is_empty(sessionmaker):
@@ -110,9 +110,18 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--demo", action="store_true", help="migrate and seed an empty database")
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", help="write to this file instead of stdout")
+    commands.add_parser("config-table", help="print the README's configuration table")
     args = parser.parse_args(argv)
+    if args.command == "config-table":
+        from config import configuration_table
 
-    settings = Settings.from_env()
+        sys.stdout.write(configuration_table())
+        return
+
+    try:
+        settings = Settings.from_env()
+    except SettingsInvalid as invalid:
+        parser.exit(2, f"crm-admin: {invalid}\n")  # one clear line, no traceback
     if args.command == "migrate":
         _migrate(settings)
     elif args.command == "seed-demo":
@@ -127,8 +136,8 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
     elif args.command == "serve":
-        settings = replace(
-            settings, host=args.host or settings.host, port=args.port or settings.port
+        settings = settings.model_copy(
+            update={"host": args.host or settings.host, "port": args.port or settings.port}
         )
         _serve(settings, demo=args.demo)
     elif args.command == "export-schema":

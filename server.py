@@ -22,8 +22,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from config import Settings
-from db.engine import create_engine, create_sessionmaker
+from config import Settings, SettingsInvalid
+from db.engine import create_sessionmaker, engine_for
 from observability import (
     PROMETHEUS_CONTENT_TYPE,
     Metrics,
@@ -144,8 +144,12 @@ def create_app(
 ) -> Starlette:
     owns_engine = services is None
     if services is None:
-        settings = settings or Settings.from_env()
-        engine = create_engine(settings.database_url)
+        if settings is None:
+            try:
+                settings = Settings.from_env()
+            except SettingsInvalid as invalid:  # e.g. ``uvicorn --factory``: one line, no trace
+                raise SystemExit(f"crm-admin: {invalid}") from None
+        engine = engine_for(settings)
         services = Services(
             settings=settings,
             engine=engine,

@@ -19,7 +19,7 @@ async def make_client(services):
     clients = []
 
     async def build(**settings_changes) -> GraphQLClient:
-        settings = dataclasses.replace(services.settings, **settings_changes)
+        settings = services.settings.model_copy(update=settings_changes)
         app = create_app(services=dataclasses.replace(services, settings=settings))
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
         clients.append(client)
