@@ -22,7 +22,6 @@ from db.engine import WRITE_TRANSACTION
 from db.enums import Role
 from resolvers.clock import Clock
 from resolvers.errors import forbidden, unauthenticated
-from resolvers.throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
@@ -36,7 +35,6 @@ class Services:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
-    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 @dataclass(frozen=True)
