@@ -6,6 +6,7 @@ same app the CLI serves, standing on any date and any database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -13,7 +14,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 
 from config import Settings, SettingsInvalid
 from db.engine import create_sessionmaker, engine_for
+from db.migrate import current_revision, head_revision
 from observability import (
     PROMETHEUS_CONTENT_TYPE,
     Metrics,
@@ -136,6 +137,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         return ctx
 
 
+def _not_ready(reason: str) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -164,14 +169,21 @@ def create_app(
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    expected_revision = head_revision()
+
     async def readyz(_request: Request) -> Response:
+        """Ready = the database answers and is migrated to the code's head revision."""
         try:
-            async with services.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:  # any failure means "not ready"; the probe must not crash
-            logger.exception("readiness check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+            revision = await asyncio.wait_for(current_revision(services.engine), timeout=5)
+        except Exception as error:  # any failure means "not ready"; the probe must not crash
+            logger.warning("readiness check failed: %s", error.__class__.__name__)
+            return _not_ready(f"database unavailable: {error.__class__.__name__}")
+        if revision != expected_revision:
+            return _not_ready(
+                f"database revision is {revision or 'none (not migrated)'}, "
+                f"the code needs {expected_revision}: run `crm-admin migrate`"
+            )
+        return JSONResponse({"status": "ok", "revision": revision})
 
     async def metrics_endpoint(_request: Request) -> Response:
         return Response(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
