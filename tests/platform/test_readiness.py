@@ -51,14 +51,15 @@ async def _probe(services: Services, url: str, search_path: str | None, path: st
 
 
 async def test_an_unmigrated_database_is_not_ready(services, empty_database):
-    response = await _probe(services, *empty_database, "/readyz")
+    url, search_path = empty_database
+    response = await _probe(services, url, search_path, "/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
     assert "not migrated" in body["reason"]
     assert head_revision() in body["reason"]
     # Liveness is not readiness: the process itself is fine.
-    assert (await _probe(services, *empty_database, "/healthz")).status_code == 200
+    assert (await _probe(services, url, search_path, "/healthz")).status_code == 200
 
 
 async def test_an_unreachable_database_is_not_ready(services):
