@@ -161,8 +161,15 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(
         None,
         min_length=16,
-        description="`GET /metrics` needs `Authorization: Bearer <token>`; unset: 404",
+        description="`GET /metrics` needs `Authorization: Bearer <token>` (at least 16 "
+        "characters); unset: `/metrics` answers 404",
         **_env("METRICS_TOKEN", "unset"),
+    )
+    metrics_operations: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="comma-separated GraphQL operation names labelled in `/metrics` besides the "
+        "built-in ones; other names count as `other`",
+        **_env("METRICS_OPERATIONS", "empty"),
     )
     db_pool_size: int = Field(
         10, ge=1, le=500, description="PostgreSQL connections kept open", **_env("DB_POOL_SIZE")
@@ -248,7 +255,7 @@ class Settings(BaseSettings):
             raise ValueError("must be more than 0 and at most 8784 hours")
         return timedelta(hours=hours)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "metrics_operations", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST as PROMETHEUS_CONTENT_TYPE
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -53,11 +62,39 @@ def count_request_statements(engine: AsyncEngine) -> None:
         event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
 
 
-class Metrics:
-    """Prometheus metrics of one app (its own registry, so tests can build many apps)."""
+#: Operation names of the project's own clients (README walkthroughs, bench/): metric labels.
+#: Anything else a client names its operation is counted as ``other``, so a client cannot add
+#: series at will; ``METRICS_OPERATIONS`` adds names.
+KNOWN_OPERATIONS = frozenset(
+    {
+        "UsersPage",
+        "ContactsPage",
+        "ContactUsage",
+        "BillingPreview",
+        "SetMarketingStatus",
+        "Login",
+        "anonymous query",
+        "anonymous mutation",
+        "-",  # not a GraphQL request (exports, probes)
+    }
+)
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+def multiprocess_directory() -> str | None:
+    """Set (by ``crm-admin serve --workers N``) when several processes share the metrics."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+class Metrics:
+    """Prometheus metrics of one app (its own registry, so tests can build many apps).
+
+    With several workers, prometheus_client's multiprocess mode keeps every value in files under
+    ``PROMETHEUS_MULTIPROC_DIR`` and ``render`` adds up all workers.
+    """
+
+    def __init__(self, engine: AsyncEngine, extra_operations: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry()
+        self.known_operations = KNOWN_OPERATIONS | frozenset(extra_operations)
         self.requests = Counter(
             "crm_requests_total",
             "HTTP requests by GraphQL operation and status.",
@@ -76,22 +113,51 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128),
             registry=self.registry,
         )
-        pool = engine.sync_engine.pool
-        checked_out = Gauge(
-            "crm_db_pool_checked_out", "Database connections in use.", registry=self.registry
+        self._pool = engine.sync_engine.pool
+        # Set after every request (a callback gauge cannot cross processes); "livesum" adds up
+        # the live workers' pools.
+        self.pool_checked_out = Gauge(
+            "crm_db_pool_checked_out",
+            "Database connections in use.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
-        checked_out.set_function(lambda: float(getattr(pool, "checkedout", lambda: 0)()))
-        size = Gauge("crm_db_pool_size", "Database pool size.", registry=self.registry)
-        size.set_function(lambda: float(getattr(pool, "size", lambda: 0)()))
+        self.pool_size = Gauge(
+            "crm_db_pool_size",
+            "Database pool size.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self._update_pool_gauges()
+
+    def operation_label(self, name: str | None) -> str:
+        name = name or "-"
+        return name if name in self.known_operations else "other"
 
     def observe(self, stats: RequestStats, status: int, duration: float) -> None:
-        operation = stats.operation_name or "-"
+        operation = self.operation_label(stats.operation_name)
         self.requests.labels(operation=operation, status=str(status)).inc()
         self.latency.labels(operation=operation).observe(duration)
         self.statements.observe(stats.statements)
+        self._update_pool_gauges()
+
+    def _update_pool_gauges(self) -> None:
+        self.pool_checked_out.set(float(getattr(self._pool, "checkedout", lambda: 0)()))
+        self.pool_size.set(float(getattr(self._pool, "size", lambda: 0)()))
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        self._update_pool_gauges()
+        if multiprocess_directory() is None:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
+        return generate_latest(every_worker)
+
+
+def worker_exited() -> None:
+    """Drop this process's live gauges from the shared files (multiprocess mode only)."""
+    if multiprocess_directory() is not None:
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 def log_request(

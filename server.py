@@ -7,6 +7,7 @@ same app the CLI serves, standing on any date and any database.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 import uuid
@@ -32,6 +33,7 @@ from observability import (
     count_request_statements,
     current_stats,
     log_request,
+    worker_exited,
 )
 from resolvers.auth import authenticate, bearer_token
 from resolvers.billing import roll_over_if_due
@@ -163,8 +165,8 @@ def create_app(
         )
     graphql_app = GraphQLApp(services)
     count_request_statements(services.engine)
-    metrics = Metrics(services.engine)
     settings = services.settings
+    metrics = Metrics(services.engine, settings.metrics_operations)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -185,12 +187,23 @@ def create_app(
             )
         return JSONResponse({"status": "ok", "revision": revision})
 
-    async def metrics_endpoint(_request: Request) -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        """Private by default: only with ``METRICS_TOKEN`` set and sent as a bearer token."""
+        if settings.metrics_token is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        sent = bearer_token(request.headers.get("authorization")) or ""
+        if not hmac.compare_digest(sent.encode(), settings.metrics_token.encode()):
+            return JSONResponse(
+                {"error": "send 'Authorization: Bearer <METRICS_TOKEN>'"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        worker_exited()
         if owns_engine:  # an engine handed in by the caller (tests) stays the caller's
             await services.engine.dispose()
 
