@@ -3,7 +3,7 @@
 crm-admin migrate                 bring the database to the newest schema
 crm-admin seed-demo [--users N --contacts N --deals N]
                                   fill an empty database with the demo (or a large data set)
-crm-admin serve [--host H] [--port P] [--demo]
+crm-admin serve [--host H] [--port P] [--workers N] [--reload] [--demo]
                                   run the server; --demo migrates and seeds an empty database
 crm-admin export-schema [--output schema.graphql]
                                   print the GraphQL schema (SDL) the code serves
@@ -15,7 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from config import Settings, SettingsInvalid
@@ -64,24 +68,48 @@ async def _seed(
         await engine.dispose()
 
 
-def _serve(settings: Settings, *, demo: bool) -> None:
+def _serve(settings: Settings, *, demo: bool, workers: int, reload: bool) -> None:
+    """Run uvicorn on the app factory: the same JSON logs, request ids, proxy handling and
+    bounded shutdown with one worker, several (``--workers``) or auto-reload (``--reload``)."""
     import uvicorn
 
-    from observability import configure_logging
-    from server import create_app
+    from observability import uvicorn_log_config
 
+    if reload and settings.environment == "production":
+        raise SystemExit("crm-admin: --reload is for development (CRM_ENV=production is set)")
+    if reload and workers > 1:
+        raise SystemExit("crm-admin: --reload runs one process; leave out --workers")
     if demo:
         _migrate(settings)
         asyncio.run(_seed(settings, users=None, contacts=None, deals=None, only_if_empty=True))
         print(LOGIN_HELP.format(host=settings.host, port=settings.port), flush=True)
-    configure_logging()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,  # uvicorn logs through our JSON handler
-        access_log=False,  # one access line per request comes from the app itself
-    )
+    metrics_dir = _prepare_multiprocess_metrics() if workers > 1 else None
+    try:
+        uvicorn.run(
+            "server:create_app",  # each worker builds its app (and reads the settings) itself
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            reload=reload,
+            reload_dirs=[str(Path(__file__).resolve().parent)] if reload else None,
+            log_config=uvicorn_log_config(),  # every worker logs JSON through our formatter
+            access_log=False,  # one access line per request comes from the app itself
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            timeout_graceful_shutdown=math.ceil(settings.graceful_shutdown_seconds),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _prepare_multiprocess_metrics() -> str:
+    """A fresh, empty ``PROMETHEUS_MULTIPROC_DIR`` the workers inherit (set before they start,
+    since prometheus_client picks its storage when first imported)."""
+    directory = tempfile.mkdtemp(prefix="crm-admin-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    return directory
 
 
 def _export_schema(output: str | None) -> None:
@@ -108,6 +136,10 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="migrate and seed an empty database")
+    serve.add_argument("--workers", type=int, help="worker processes (default: WORKERS or 1)")
+    serve.add_argument(
+        "--reload", action="store_true", help="restart on code changes (development)"
+    )
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", help="write to this file instead of stdout")
     commands.add_parser("config-table", help="print the README's configuration table")
@@ -139,7 +171,10 @@ def main(argv: list[str] | None = None) -> None:
         settings = settings.model_copy(
             update={"host": args.host or settings.host, "port": args.port or settings.port}
         )
-        _serve(settings, demo=args.demo)
+        workers = args.workers or settings.workers
+        if not 1 <= workers <= 64:
+            parser.error("--workers must be between 1 and 64")
+        _serve(settings, demo=args.demo, workers=workers, reload=args.reload)
     elif args.command == "export-schema":
         _export_schema(args.output)
 
