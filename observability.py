@@ -8,6 +8,7 @@ tasks and SQLAlchemy's greenlets both inherit it), so concurrent requests never 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -228,3 +229,91 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+# --------------------------------------------------------------------------- tracing
+
+#: Any of these set (and OTEL_SDK_DISABLED not "true") switches tracing on.
+OTEL_SWITCHES = (
+    "OTEL_SERVICE_NAME",
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+)
+
+
+def tracing_requested() -> bool:
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    return any(os.environ.get(name) for name in OTEL_SWITCHES)
+
+
+def instrument_tracing(
+    app: Any, schema: Any, engine: AsyncEngine, tracer_provider: Any | None = None
+) -> bool:
+    """OpenTelemetry spans for each request (ASGI), its GraphQL operation (Strawberry's
+    extension) and its SQL statements (SQLAlchemy), all in the request's trace.
+
+    On when ``tracer_provider`` is given (tests) or the standard ``OTEL_*`` variables ask for it
+    and the ``otel`` extra is installed; otherwise nothing changes. Returns whether it is on.
+    """
+    if tracer_provider is None:
+        if not tracing_requested():
+            return False
+        try:
+            tracer_provider = _provider_from_environment()
+        except ImportError:
+            logging.getLogger("crm_admin").warning(
+                "OTEL_* variables are set but the tracing packages are not installed: "
+                "pip install 'crm-admin[otel]'"
+            )
+            return False
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import NoOpMeterProvider
+    from strawberry.extensions.tracing import OpenTelemetryExtension
+
+    # Per engine, not SQLAlchemyInstrumentor().instrument(): that one is once per process and
+    # also wraps every engine created later.
+    EngineTracer(  # type: ignore[no-untyped-call]
+        trace.get_tracer("crm_admin.sql", tracer_provider=tracer_provider),
+        engine.sync_engine,
+        NoOpMeterProvider().get_meter("crm_admin").create_up_down_counter("db.connections"),
+    )
+    schema.extensions = [
+        *schema.extensions,
+        functools.partial(OpenTelemetryExtension, tracer_provider=tracer_provider),
+    ]
+    # Outermost, so the request's server span is the root of everything the request does.
+    app.add_middleware(
+        OpenTelemetryMiddleware, tracer_provider=tracer_provider, exclude_spans=["receive", "send"]
+    )
+    return True
+
+
+def _provider_from_environment() -> Any:
+    """The process's SDK tracer provider: the one already installed (``opentelemetry-instrument``
+    or the host did it), else one built from ``OTEL_SERVICE_NAME`` / ``OTEL_RESOURCE_ATTRIBUTES``
+    with the exporters named in ``OTEL_TRACES_EXPORTER`` (default ``otlp``)."""
+    from importlib.metadata import entry_points
+
+    from opentelemetry import trace
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        return current
+    provider = TracerProvider(resource=Resource.create())
+    for name in os.environ.get("OTEL_TRACES_EXPORTER", "otlp").split(","):
+        name = name.strip()
+        if name in {"", "none"}:
+            continue
+        found = list(entry_points(group="opentelemetry_traces_exporter", name=name))
+        if not found:
+            raise ImportError(f"no OpenTelemetry span exporter named {name!r}")
+        provider.add_span_processor(BatchSpanProcessor(found[0].load()()))
+    trace.set_tracer_provider(provider)
+    return provider

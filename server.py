@@ -32,6 +32,7 @@ from observability import (
     RequestStats,
     count_request_statements,
     current_stats,
+    instrument_tracing,
     log_request,
     worker_exited,
 )
@@ -148,6 +149,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     services: Services | None = None,
+    tracer_provider: Any | None = None,
 ) -> Starlette:
     owns_engine = services is None
     if services is None:
@@ -229,5 +231,6 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(RequestScope, services=services, metrics=metrics)
+    instrument_tracing(app, graphql_app.schema, services.engine, tracer_provider)
 
     return app
