@@ -26,6 +26,8 @@ from pathlib import Path
 
 from config import Settings, SettingsInvalid
 
+PROJECT_DIR = Path(__file__).resolve().parent
+
 LOGIN_HELP = """\
 Demo data is ready. Open http://{host}:{port}/graphql and run:
 
@@ -94,7 +96,10 @@ def _serve(settings: Settings, *, demo: bool, workers: int, reload: bool) -> Non
             port=settings.port,
             workers=workers,
             reload=reload,
-            reload_dirs=[str(Path(__file__).resolve().parent)] if reload else None,
+            reload_dirs=[str(PROJECT_DIR)] if reload else None,
+            reload_excludes=[str(PROJECT_DIR / name) for name in (".venv", "tests", "bench")]
+            if reload
+            else None,
             log_config=uvicorn_log_config(),  # every worker logs JSON through our formatter
             access_log=False,  # one access line per request comes from the app itself
             proxy_headers=True,
