@@ -111,9 +111,16 @@ def _serve(settings: Settings, *, demo: bool, workers: int, reload: bool) -> Non
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _prepare_multiprocess_metrics() -> str:
-    """A fresh, empty ``PROMETHEUS_MULTIPROC_DIR`` the workers inherit (set before they start,
-    since prometheus_client picks its storage when first imported)."""
+def _prepare_multiprocess_metrics() -> str | None:
+    """An empty ``PROMETHEUS_MULTIPROC_DIR`` the workers inherit (set before they start, since
+    prometheus_client picks its storage when first imported): the operator's, emptied of the
+    last run's files, else a fresh one removed at exit (returned)."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return None
     directory = tempfile.mkdtemp(prefix="crm-admin-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     return directory

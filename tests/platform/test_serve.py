@@ -92,3 +92,20 @@ def test_serve_with_two_workers_logs_json_adds_up_metrics_and_stops_cleanly(tmp_
     started = [line for line in lines if "Application startup complete" in line["message"]]
     assert len(started) == 2
     assert len({line["request_id"] for line in graphql}) == REQUESTS
+
+
+def test_serve_starts_several_workers_on_an_empty_metrics_directory(tmp_path, monkeypatch):
+    import cli
+
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"last run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    assert cli._prepare_multiprocess_metrics() is None  # the operator's directory, kept ...
+    assert list(given.iterdir()) == []  # ... but emptied of the last run's values
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    fresh = cli._prepare_multiprocess_metrics()
+    assert fresh is not None
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == fresh
+    assert list(Path(fresh).iterdir()) == []
+    Path(fresh).rmdir()
