@@ -26,12 +26,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP)
+	bash .ci/chromium-ready
 	$(BIN)/python -m pytest
 
 test-postgres: $(STAMP)
 	bash .ci/postgres-ready
+	bash .ci/chromium-ready
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
 ## Benchmark: GraphQL vs hand-written reference on SQLite and PostgreSQL (bench/README.md).

@@ -15,17 +15,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
 
 from config import Settings, SettingsInvalid
 from db.engine import create_sessionmaker, engine_for
 from db.migrate import current_revision, head_revision
+from graphql_over_http import (
+    GRAPHQL_RESPONSE_MEDIA_TYPE,
+    is_request_error,
+    prefers_graphql_response,
+)
+from ide import STATIC_URL, graphiql_page, graphiql_static_files
 from observability import (
     PROMETHEUS_CONTENT_TYPE,
     Metrics,
@@ -39,9 +50,21 @@ from observability import (
 from resolvers.auth import authenticate, bearer_token
 from resolvers.billing import roll_over_if_due
 from resolvers.clock import Clock, SystemClock
-from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.context import (
+    RequestContext,
+    RequestDatabase,
+    Services,
+    SessionEnded,
+    with_write_retry,
+)
 from resolvers.export_routes import account_export_route, portfolio_export_route
 from schema import build_schema
+from schema.http_body import (
+    MalformedRequest,
+    check_request,
+    decode_json,
+    malformed_request_response,
+)
 
 logger = logging.getLogger("crm_admin")
 
@@ -115,6 +138,69 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             allow_queries_via_get=True,
         )
         self.services = services
+        # Built once, at start-up: a Strawberry upgrade whose page no longer fits the vendored
+        # files stops the server here (GraphiQLTemplateChanged) instead of loading from a CDN.
+        self.graphiql_html = graphiql_page() if settings.graphiql else ""
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.graphiql_html)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        if prefers_graphql_response(request.headers.get("accept")):
+            sub_response.headers["content-type"] = GRAPHQL_RESPONSE_MEDIA_TYPE
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response_data = await super().process_result(request, result)
+        if is_request_error(result) and prefers_graphql_response(request.headers.get("accept")):
+            # Nothing ran: the GraphQL-over-HTTP media type has no data entry then (status 400).
+            del response_data["data"]
+        return response_data
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = sub_response.headers.get("content-type")
+        if media_type == GRAPHQL_RESPONSE_MEDIA_TYPE:
+            response.headers["content-type"] = media_type  # one header, not JSON's and ours
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, made total: any body that is not a GraphQL request raises
+        ``MalformedRequest`` (answered 400 with a JSON ``BAD_REQUEST`` error), never a 500."""
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "GET":
+            data: object = self.parse_query_params(request.query_params)
+        elif content_type == "application/json":
+            data = decode_json(await request.get_body())
+        else:
+            raise MalformedRequest("POST a JSON body with 'Content-Type: application/json'.")
+        check_request(data)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        protocol: GraphQLRequestProtocol = transport.protocol if transport else "http"
+        operations = [
+            _operation(item, protocol) for item in (data if isinstance(data, list) else [data])
+        ]
+        if not isinstance(data, list):
+            return operations[0]
+        try:
+            self._validate_batch_request(operations, protocol=protocol)
+        except HTTPException as refusal:
+            raise MalformedRequest(refusal.reason) from refusal
+        return operations
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         state = request.state
@@ -132,16 +218,34 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         viewer = ctx.viewer_or_none
         if viewer is not None:
             state.stats.viewer_id = viewer.user_id
+            ctx.db.guard_writes(viewer.account_id, viewer.session_id)
             if viewer.period_ends_at is not None and viewer.period_ends_at <= ctx.now:
                 # The first request after a bill date renews the period (pending removals go,
                 # the invoice is written) before anything is read, so no read is stale.
-                async with ctx.db.write() as session:
-                    await roll_over_if_due(session, viewer.account_id, ctx.now)
+                try:
+                    await with_write_retry(ctx.db, lambda: _roll_over(ctx, viewer.account_id))
+                except SessionEnded:  # the account closed or the session ended meanwhile
+                    ctx.viewer_or_none = None
         return ctx
 
 
 def _not_ready(reason: str) -> JSONResponse:
     return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
+
+async def _roll_over(ctx: RequestContext, account_id: int) -> None:
+    async with ctx.db.write() as session:
+        await roll_over_if_due(session, account_id, ctx.now)
+
+
+def _operation(data: Any, protocol: GraphQLRequestProtocol) -> GraphQLRequestData:
+    return GraphQLRequestData(
+        query=data.get("query"),
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+        protocol=protocol,
+    )
 
 
 def create_app(
@@ -211,6 +315,7 @@ def create_app(
 
     app = Starlette(
         lifespan=lifespan,
+        exception_handlers={MalformedRequest: malformed_request_response},
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             portfolio_export_route,
@@ -221,6 +326,8 @@ def create_app(
         ],
     )
     app.state.services = services
+    if settings.graphiql:
+        app.router.routes.append(Mount(STATIC_URL.rstrip("/"), app=graphiql_static_files()))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

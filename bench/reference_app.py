@@ -30,10 +30,10 @@ from starlette.routing import Route
 from config import Settings
 from db.engine import WRITE_TRANSACTION, create_engine
 from db.types import ScaledDecimal, UTCDateTime
+from resolvers.auth.security import hash_token
 from resolvers.ids import decode_typed_id, encode_cursor, encode_global_id
 from resolvers.rules import billing as rules
 from resolvers.rules.users import plan_add_seats
-from resolvers.security import hash_token
 
 _TS = UTCDateTime()
 _MONEY = ScaledDecimal(2)

@@ -121,8 +121,8 @@ from db.models import (
     Subscription,
     User,
 )
+from resolvers.auth.security import hash_password
 from resolvers.ids import encode_global_id
-from resolvers.security import hash_password
 
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "database_is_empty", "seed_demo"]
 

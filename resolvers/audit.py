@@ -15,6 +15,7 @@ from db.models import AuditEvent
 from resolvers.context import RequestContext, Viewer
 from resolvers.ids import decode_typed_id
 from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.permissions import require_admin
 
 
 def record(
@@ -70,7 +71,7 @@ class AuditEventFilterData:
 async def list_events(
     ctx: RequestContext, page: PageRequest, flt: AuditEventFilterData | None
 ) -> Page[AuditEvent]:
-    viewer = ctx.require_admin()
+    viewer = require_admin(ctx)
     query: Select[tuple[AuditEvent]] = select(AuditEvent).where(
         AuditEvent.account_id == viewer.account_id
     )

@@ -74,7 +74,3 @@ def unauthenticated() -> GraphQLError:
         ErrorCode.UNAUTHENTICATED,
         "Sign in first: send 'Authorization: Bearer <token>' with a token from the login mutation.",
     )
-
-
-def forbidden(message: str = "Only account admins can do this.") -> GraphQLError:
-    return request_error(ErrorCode.FORBIDDEN, message)

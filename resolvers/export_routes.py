@@ -19,7 +19,12 @@ from starlette.routing import Route
 
 from db.enums import PortfolioExportKind
 from resolvers.auth import authenticate, bearer_token
-from resolvers.context import RequestContext, RequestDatabase, Services
+from resolvers.context import (
+    RequestContext,
+    RequestDatabase,
+    Services,
+    SessionEnded,
+)
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.exports import ExportStream, open_account_export, open_portfolio_export
 
@@ -63,10 +68,14 @@ async def _serve(
         if token is not None:
             async with ctx.db.read() as session:
                 ctx.viewer_or_none = await authenticate(session, token, ctx.now)
-        if ctx.viewer_or_none is None:
+        viewer = ctx.viewer_or_none
+        if viewer is None:
             return _error(401, ErrorCode.UNAUTHENTICATED, "Send 'Authorization: Bearer <token>'.")
+        ctx.db.guard_writes(viewer.account_id, viewer.session_id)
         try:
             export = await open_export(ctx)
+        except SessionEnded:
+            return _error(401, ErrorCode.UNAUTHENTICATED, "Your session has ended.")
         except BusinessError as refusal:
             first = refusal.errors[0]
             return _error(_STATUS.get(first.code, 400), first.code, first.message)

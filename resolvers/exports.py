@@ -45,7 +45,7 @@ from db.models import (
     PortfolioMetricPoint,
 )
 from resolvers import audit
-from resolvers.context import RequestContext, RequestDatabase
+from resolvers.context import RequestContext, RequestDatabase, with_write_retry
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.portfolios import _visible_portfolios
@@ -178,9 +178,16 @@ async def _record_taken(
 ) -> None:
     """The "export taken" record closures check: its own short write transaction."""
     database = RequestDatabase(ctx.services.sessionmaker)
-    try:
+    # Like every writer: lock the account and re-check the session first (a download racing
+    # closeAccount or a logout records nothing), and retry a lost deadlock.
+    database.guard_writes(ctx.viewer.account_id, ctx.viewer.session_id)
+
+    async def attempt() -> None:
         async with database.write() as session:
             await write(session)
+
+    try:
+        await with_write_retry(database, attempt)
     finally:
         await database.close()
 

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 _CURSOR_PREFIX = "cursor:"
+#: The one spelling of a key: ASCII digits, no sign, no leading zero, at most 18 digits (fits a
+#: 64-bit integer). ``str.isdigit`` and ``int`` accept "²", "٣", " 3", "+3" and "03": an id must
+#: have exactly one spelling, so none of those name a row.
+_CANONICAL_KEY = re.compile(r"[1-9][0-9]{0,17}")
+#: Base64url without padding, the only alphabet our ids and cursors are written in.
+_OPAQUE = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 def _b64encode(raw: str) -> str:
@@ -17,11 +24,20 @@ def _b64encode(raw: str) -> str:
 
 
 def _b64decode(value: str) -> str | None:
+    if not isinstance(value, str) or _OPAQUE.fullmatch(value) is None:
+        return None
     padded = value + "=" * (-len(value) % 4)
     try:
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         return None
+    # Exactly one encoding per id: re-encoding must give back what was sent.
+    return raw if _b64encode(raw) == value else None
+
+
+def parse_key(text: str) -> int | None:
+    """A primary key in its canonical spelling, else ``None``."""
+    return int(text) if _CANONICAL_KEY.fullmatch(text) else None
 
 
 def encode_global_id(type_name: str, pk: int) -> str:
@@ -34,9 +50,10 @@ def decode_global_id(global_id: str) -> tuple[str, int] | None:
     if raw is None or raw.count(":") != 1:
         return None
     type_name, _, pk_text = raw.partition(":")
-    if not type_name or not pk_text.isdigit() or len(pk_text) > 18:
+    pk = parse_key(pk_text)
+    if not type_name or pk is None:
         return None
-    return type_name, int(pk_text)
+    return type_name, pk
 
 
 def decode_typed_id(global_id: str, expected_type: str) -> int | None:
@@ -54,7 +71,4 @@ def decode_cursor(cursor: str) -> int | None:
     raw = _b64decode(cursor)
     if raw is None or not raw.startswith(_CURSOR_PREFIX):
         return None
-    pk_text = raw.removeprefix(_CURSOR_PREFIX)
-    if not pk_text.isdigit() or len(pk_text) > 18:
-        return None
-    return int(pk_text)
+    return parse_key(raw.removeprefix(_CURSOR_PREFIX))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, func, literal, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +18,24 @@ from strawberry.dataloader import DataLoader
 
 from db import models
 from db.models import OWNED_ITEM_MODELS
-from resolvers.context import RequestContext
 from resolvers.ids import encode_cursor
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Reads
+
+
+class _Viewer(Protocol):
+    @property
+    def account_id(self) -> int: ...
+
+
+class LoaderScope(Protocol):
+    """What the loaders need of the request (``RequestContext`` builds them with itself)."""
+
+    @property
+    def db(self) -> Reads: ...
+
+    @property
+    def viewer(self) -> _Viewer: ...
+
 
 M = TypeVar("M", bound=models.Base)
 K = TypeVar("K")
@@ -54,7 +69,7 @@ def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list
 
 
 class Loaders:
-    def __init__(self, ctx: RequestContext) -> None:
+    def __init__(self, ctx: LoaderScope) -> None:
         self._ctx = ctx
         self.user = self._by_id(models.User)
         self.seat = self._by_id(models.Seat)

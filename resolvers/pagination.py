@@ -7,15 +7,37 @@ and ``WHERE id > :after ORDER BY id LIMIT :first + 1`` uses the primary key inde
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, func
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from resolvers.context import RequestContext
+from config import Settings
 from resolvers.errors import ErrorCode, request_error
 from resolvers.ids import decode_cursor, encode_cursor
+
+
+class Reads(Protocol):
+    """A request's database, as read by pagination and the loaders (``RequestDatabase``)."""
+
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+
+class PageScope(Protocol):
+    """What a page needs of the request (``RequestContext`` is one): its settings and database.
+
+    A protocol, not the context class: the context builds the loaders, which page, so an
+    import of the context from here would close a circle."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Reads: ...
+
 
 T = TypeVar("T")
 
@@ -30,7 +52,7 @@ class PageRequest:
     @classmethod
     def parse(
         cls,
-        ctx: RequestContext,
+        ctx: PageScope,
         first: int | None,
         after: str | None,
         *,
@@ -67,7 +89,7 @@ class Page(Generic[T]):
 
 
 async def fetch_page(
-    ctx: RequestContext,
+    ctx: PageScope,
     query: Select[tuple[T]],
     key: InstrumentedAttribute[Any],
     page: PageRequest,

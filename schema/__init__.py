@@ -17,23 +17,32 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from config import Settings
-from schema.accounts import AccountsQuery
+from schema.accounts import AccountsMutation, AccountsQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.billing import BillingQuery
-from schema.billing_preview import BillingPreviewQuery
-from schema.closures import ClosuresMutation, ExportsQuery
+from schema.billing.preview import BillingPreviewQuery
 from schema.contacts import ContactsQuery
-from schema.deals import DealsQuery
+from schema.contacts.marketing import (
+    ContactSourceDefaultsMutation,
+    MarketingMutation,
+    MarketingQuery,
+)
+from schema.contacts.notifications import NotificationsQuery
+from schema.deals import DealsMutation, DealsQuery
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
-from schema.limits import QueryLimits, QueryLimitsExtension, paginated_fields
-from schema.marketing import MarketingMutation, MarketingQuery
-from schema.notifications import NotificationsQuery
-from schema.portfolios import PortfoliosQuery
-from schema.seats import SeatsQuery
-from schema.user_mutations import UserAdminMutation
+from schema.limits import (
+    QueryLimits,
+    QueryLimitsExtension,
+    introspection_sizes,
+    paginated_fields,
+)
+from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
+from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
+from schema.users.mutations import UserPermissionsMutation, UsersMutation
+from schema.write_retry import retry_conflicting_writes
 
 
 @strawberry.type
@@ -46,7 +55,7 @@ class Query(
     BillingQuery,
     PortfoliosQuery,
     AuditQuery,
-    ExportsQuery,
+    PortfolioExportQuery,
     MarketingQuery,
     NotificationsQuery,
     BillingPreviewQuery,
@@ -55,7 +64,17 @@ class Query(
 
 
 @strawberry.type
-class Mutation(AuthMutation, MarketingMutation, ClosuresMutation, UserAdminMutation):
+class Mutation(
+    AuthMutation,
+    MarketingMutation,
+    UserPermissionsMutation,
+    ContactSourceDefaultsMutation,
+    PortfoliosMutation,
+    AccountsMutation,
+    UsersMutation,
+    SeatsMutation,
+    DealsMutation,
+):
     pass
 
 
@@ -104,9 +123,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
     )
     use_direct_attribute_resolvers(schema._schema)
+    retry_conflicting_writes(schema._schema)
     # The extension factory above reads ``limits`` per request, so the schema's own paginated
     # fields can be added now that the schema exists.
-    limits = replace(limits, paginated=paginated_fields(schema._schema))
+    limits = replace(
+        limits,
+        paginated=paginated_fields(schema._schema),
+        introspection_sizes=introspection_sizes(schema._schema),
+    )
     return schema
 
 

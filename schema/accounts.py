@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 
 from db import models
 from resolvers.accounts import load_account, load_account_owner_id
+from resolvers.accounts.closure import CloseAccountData, close_account, transfer_account_ownership
+from resolvers.billing.subscriptions import load_subscription
 from resolvers.context import RequestContext
 from resolvers.ids import decode_global_id, encode_global_id
 from resolvers.portfolios import account_portfolio, find_portfolio
-from resolvers.seats import count_seats
-from resolvers.subscriptions import load_subscription
 from schema.billing import BillingSubscription, ContactUsage, resolve_contact_usage
-from schema.common import Money, Node, money
+from schema.common import Node, UserError
+from schema.extensions import mutation
 from schema.portfolios import Portfolio
+from schema.seats import SeatSummary, resolve_seat_summary
 from schema.users import User, load_user
-
-
-@strawberry.type
-class SeatSummary:
-    billable: int
-    occupied: int
-    free: int
-    pending_removal: int
-    seat_price: Money
-    next_bill_date: datetime
 
 
 @strawberry.type
@@ -60,19 +50,6 @@ class Account(Node):
     async def portfolio(self, info: strawberry.Info[RequestContext]) -> Portfolio | None:
         row = await account_portfolio(info.context)
         return Portfolio.from_row(row) if row is not None else None
-
-
-async def resolve_seat_summary(ctx: RequestContext) -> SeatSummary:
-    view = await load_subscription(ctx)
-    counts = await count_seats(ctx, ctx.viewer.account_id)
-    return SeatSummary(
-        billable=counts.billable,
-        occupied=counts.occupied,
-        free=counts.free,
-        pending_removal=counts.pending_removal,
-        seat_price=money(view.row.seat_price, view.row.currency),
-        next_bill_date=view.row.period_end,
-    )
 
 
 async def resolve_node(ctx: RequestContext, global_id: str) -> Node | None:
@@ -119,3 +96,61 @@ class AccountsQuery:
     async def node(self, info: strawberry.Info[RequestContext], id: strawberry.ID) -> Node | None:
         info.context.require_viewer()
         return await resolve_node(info.context, id)
+
+
+@strawberry.input
+class CloseAccountInput:
+    confirm_name: str
+    reason: str | None = None
+    acknowledge_data_loss: bool | None = False
+
+
+@strawberry.input
+class TransferAccountOwnershipInput:
+    to_user_id: strawberry.ID
+
+
+@strawberry.type
+class CloseAccountPayload:
+    closed_account_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TransferAccountOwnershipPayload:
+    account: Account | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _gid(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(encode_global_id(type_name, pk))
+
+
+@strawberry.type
+class AccountsMutation:
+    @mutation()
+    async def transfer_account_ownership(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: TransferAccountOwnershipInput,
+    ) -> TransferAccountOwnershipPayload:
+        ctx = info.context
+        ctx.require_viewer()
+        account = await transfer_account_ownership(ctx, str(input.to_user_id))
+        return TransferAccountOwnershipPayload(account=Account.from_row(account))
+
+    @mutation()
+    async def close_account(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: CloseAccountInput,
+    ) -> CloseAccountPayload:
+        ctx = info.context
+        ctx.require_viewer()
+        request = CloseAccountData(
+            confirm_name=input.confirm_name,
+            reason=input.reason,
+            acknowledge_data_loss=bool(input.acknowledge_data_loss),
+        )
+        account_id = await close_account(ctx, request)
+        return CloseAccountPayload(closed_account_id=_gid("Account", account_id))

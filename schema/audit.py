@@ -12,7 +12,9 @@ from resolvers.audit import AuditEventFilterData, list_events
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
+from resolvers.permissions import require_admin
 from schema.common import Connection, Node, selects
+from schema.extensions import refusable_query
 from schema.prefetch import MaybeAwaitable
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ class AuditEventFilter:
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field
+    @refusable_query()
     async def audit_events(
         self,
         info: strawberry.Info[RequestContext],
@@ -65,7 +67,7 @@ class AuditQuery:
         filter: AuditEventFilter | None = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
-        ctx.require_admin()
+        require_admin(ctx)
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         data = (
             AuditEventFilterData(

@@ -6,8 +6,8 @@ import strawberry
 
 from resolvers import auth
 from resolvers.context import RequestContext
-from resolvers.errors import BusinessError
-from schema.common import UserError, user_errors
+from schema.common import UserError
+from schema.extensions import mutation
 from schema.users import User
 
 
@@ -31,13 +31,10 @@ class LogoutPayload:
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation
+    @mutation()
     async def login(self, info: strawberry.Info[RequestContext], input: LoginInput) -> LoginPayload:
         ctx = info.context
-        try:
-            result = await auth.login(ctx, input.email, input.password)
-        except BusinessError as error:
-            return LoginPayload(user_errors=user_errors(error.errors))
+        result = await auth.login(ctx, input.email, input.password)
         # The new session's viewer sees the user as itself (display names depend on the viewer).
         ctx.viewer_or_none = result.viewer
         return LoginPayload(token=result.token, user=User.from_row(result.user, ctx))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -9,9 +10,11 @@ import strawberry
 from db import models
 from resolvers.context import RequestContext
 from resolvers.deals import DealFilterData, list_deals
+from resolvers.deals import changes as deal_changes
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
-from schema.common import Connection, Money, Node, money, selects
+from schema.common import Connection, Money, Node, UserError, money, selects
+from schema.extensions import mutation
 from schema.prefetch import MaybeAwaitable, node_fields
 
 if TYPE_CHECKING:
@@ -72,3 +75,33 @@ class DealsQuery:
 
         await prefetch_owners(ctx, node_fields(info), [rows])
         return Connection.from_page(rows, Deal.from_row)
+
+
+@strawberry.input
+class CreateDealInput:
+    title: str
+    value: Decimal
+    owner_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class CreateDealPayload:
+    deal: Deal | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DealsMutation:
+    @mutation()
+    async def create_deal(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: CreateDealInput,
+    ) -> CreateDealPayload:
+        data = deal_changes.CreateDealData(
+            title=input.title,
+            value=input.value,
+            owner_id=str(input.owner_id) if input.owner_id else None,
+        )
+        deal = await deal_changes.create_deal(info.context, data)
+        return CreateDealPayload(deal=Deal.from_row(deal))

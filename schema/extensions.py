@@ -1,15 +1,24 @@
-"""Schema extensions: error masking with request ids, and codes for malformed requests."""
+"""Schema extensions: error masking with request ids, codes for malformed requests, and the
+mutation pipeline (``mutation``: business refusals become ``userErrors``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, cast
 
+import strawberry
 from graphql import ExecutionResult, GraphQLError, Node, StringValueNode
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.extensions.field_extension import AsyncExtensionResolver
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 
 from observability import current_stats
+from resolvers.context import RequestContext
+from resolvers.errors import BusinessError, request_error
+from schema.common import user_errors
 
 logger = logging.getLogger("crm_admin.errors")
 
@@ -24,11 +33,23 @@ def _is_expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
-def _code_of(error: GraphQLError) -> str:
-    # graphql-core's parser enforces the token cap and says so only in its message.
-    if "tokens. Parsing aborted" in error.message:
-        return "QUERY_LIMIT_EXCEEDED"
-    return "BAD_REQUEST"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+#: graphql-core's parser refuses a lone surrogate (raw or escaped) or a NUL outside a block
+#: string itself, before ``RejectNulCharacters`` can look: the same text, the same answer.
+_UNSTORABLE_IN_SYNTAX_ERROR = re.compile(
+    r"U\+(?:D[89A-F][0-9A-F]{2}|0000)\b|escape sequence: '\\u\{?0*(?:D[89A-F][0-9A-F]{2}|0)\}?'",
+    re.IGNORECASE,
+)
+
+#: How graphql-core words its own limits: the token cap, the parser's nesting cap, and the
+#: validation rule that bounds introspection depth.
+_LIMIT_SIGNS = (
+    "tokens. Parsing aborted",
+    "nested too deeply",
+    "Maximum introspection depth exceeded",
+)
 
 
 class RecordOperationName(SchemaExtension):
@@ -51,7 +72,15 @@ class RecordOperationName(SchemaExtension):
 class MaskUnexpectedErrors(SchemaExtension):
     """Unexpected exceptions reach the client as a masked message plus the request id; the log
     line keeps the request id, the operation name, the viewer and the traceback. Errors without a
-    code (parse, validation, variable coercion) are malformed requests: ``BAD_REQUEST``."""
+    code are malformed requests, coded by the step that refused them (Apollo's codes):
+    ``GRAPHQL_PARSE_FAILED``, ``GRAPHQL_VALIDATION_FAILED``, else ``BAD_REQUEST`` (variables)."""
+
+    #: What validation refused (built per request: the schema takes the class).
+    validation_errors: tuple[GraphQLError, ...] = ()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self.validation_errors = tuple(self.execution_context.pre_execution_errors or ())
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -62,10 +91,24 @@ class MaskUnexpectedErrors(SchemaExtension):
         request_id = getattr(context, "request_id", None)
         result.errors = [self._process(error, context, request_id) for error in result.errors]
 
+    def _code_of(self, error: GraphQLError) -> str:
+        # graphql-core says which limit it enforced only in its message.
+        if any(sign in error.message for sign in _LIMIT_SIGNS):
+            return "QUERY_LIMIT_EXCEEDED"
+        if self.execution_context.graphql_document is None:
+            if error.message.startswith("Syntax Error") and _UNSTORABLE_IN_SYNTAX_ERROR.search(
+                error.message
+            ):
+                return "INVALID_INPUT"
+            return PARSE_FAILED
+        if any(error is refused for refused in self.validation_errors):
+            return VALIDATION_FAILED
+        return "BAD_REQUEST"
+
     def _process(self, error: GraphQLError, context: Any, request_id: str | None) -> GraphQLError:
         if _is_expected(error):
             if not error.extensions or "code" not in error.extensions:
-                error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+                error.extensions = {**(error.extensions or {}), "code": self._code_of(error)}
             return error
         viewer = getattr(context, "viewer_or_none", None)
         logger.error(
@@ -84,39 +127,43 @@ class MaskUnexpectedErrors(SchemaExtension):
         )
 
 
-def _has_nul(value: object) -> bool:
+#: What no text input may contain: NUL (PostgreSQL cannot store it, SQLite would) and lone
+#: UTF-16 surrogates (not characters: no driver can encode them). JSON escapes ("\\ud800") and
+#: GraphQL escapes ("\\u{0}") have been decoded by the time values are checked, so raw and
+#: escaped forms are caught alike.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def has_unstorable_text(value: object) -> bool:
+    """Whether ``value`` (a variable value: str, number, list, dict) holds unstorable text."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
+        return any(has_unstorable_text(k) or has_unstorable_text(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return any(has_unstorable_text(v) for v in value)
     return False
 
 
 class RejectNulCharacters(SchemaExtension):
-    """Text with a NUL character cannot be stored by PostgreSQL (SQLite would take it), so it
-    is refused up front, for every argument of every field, with ``INVALID_INPUT``."""
+    """Text that cannot be stored (NUL, lone surrogates) is refused before anything runs, in
+    every string of the document (literals, block strings, ids) and every variable, with
+    ``INVALID_INPUT``: one check, so no argument is forgotten and no driver sees such text."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        # A NUL reaches a string literal only through a unicode escape (\u0000, \u{0}): walk
-        # the document only when its text has an escape at all.
-        literals = (
-            document is not None
-            and "\\u" in (context.query or "")
-            and any(
-                isinstance(node, StringValueNode) and "\x00" in node.value
-                for node in _walk(document)
-            )
+        in_document = document is not None and any(
+            isinstance(node, StringValueNode) and _UNSTORABLE.search(node.value)
+            for node in _walk(document)
         )
-        if literals or _has_nul(context.variables or {}):
+        if in_document or has_unstorable_text(context.variables or {}):
             context.result = ExecutionResult(
                 data=None,
                 errors=[
                     GraphQLError(
-                        "Text inputs cannot contain the NUL character (\\u0000).",
+                        "Text inputs cannot contain the NUL character (\\u0000) or unpaired "
+                        "surrogates (\\ud800-\\udfff).",
                         extensions={"code": "INVALID_INPUT"},
                     )
                 ],
@@ -136,3 +183,63 @@ def _walk(node: Node) -> Iterator[Node]:
                 stack.append(child)
             elif isinstance(child, tuple | list):
                 stack.extend(item for item in child if isinstance(item, Node))
+
+
+# --------------------------------------------------------------------------- the mutation pipeline
+
+#: What a payload carries besides ``userErrors`` when a mutation is refused (e.g. the preview of
+#: the seat the caller did not agree to buy). Given the error and the request context.
+ErrorExtras = Callable[[BusinessError, RequestContext], Awaitable[dict[str, Any]]]
+
+
+class BusinessErrorsAsUserErrors(FieldExtension):
+    """The one place a mutation's ``BusinessError`` becomes data: its payload with ``userErrors``.
+
+    The service rolled its transaction back before the error got here, so nothing changed. The
+    payload type is the field's own return type; every other payload field keeps its default,
+    except what ``extras`` adds.
+    """
+
+    def __init__(self, extras: ErrorExtras | None = None) -> None:
+        self.extras = extras
+
+    def apply(self, field: StrawberryField) -> None:
+        self.field = field
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except BusinessError as error:
+            payload = cast(Callable[..., Any], self.field.type)
+            extra = await self.extras(error, info.context) if self.extras else {}
+            return payload(user_errors=user_errors(error.errors), **extra)
+
+
+class BusinessErrorsAsRequestErrors(FieldExtension):
+    """Queries have no ``userErrors``: a refusal becomes a GraphQL error with ``extensions.code``
+    (the first error's code, message and field; ``field`` overrides the path when given)."""
+
+    def __init__(self, field: Sequence[str] | None = None) -> None:
+        self.path = field
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except BusinessError as error:
+            first = error.errors[0]
+            path = self.path if self.path is not None else first.field
+            raise request_error(first.code, first.message, field=path) from error
+
+
+def mutation(extras: ErrorExtras | None = None) -> Any:
+    """``@strawberry.mutation`` with the pipeline: use it for every mutation with ``userErrors``."""
+    return strawberry.mutation(extensions=[BusinessErrorsAsUserErrors(extras)])
+
+
+def refusable_query(field: Sequence[str] | None = None) -> Any:
+    """``@strawberry.field`` for a query whose service may refuse (FORBIDDEN, NOT_FOUND, ...)."""
+    return strawberry.field(extensions=[BusinessErrorsAsRequestErrors(field)])

@@ -10,7 +10,7 @@ response; an operation over any limit is refused before execution with
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -32,6 +32,15 @@ from strawberry.extensions import SchemaExtension
 
 LIMIT_EXCEEDED = "QUERY_LIMIT_EXCEEDED"
 
+#: Introspection lists of the whole schema: each multiplies what is selected under it by the
+#: schema's count (``introspection_sizes``). The lists of one type (fields, args, ...) are short
+#: and count like a single object.
+INTROSPECTION_LISTS = frozenset({"types", "directives"})
+#: ``ofType`` chains unwrap a type reference (``[User!]!``: three levels at most in practice)
+#: and answer ``null`` below that, so they do not deepen a query: GraphiQL's own introspection
+#: query nests ``ofType`` nine times.
+_TYPE_UNWRAPPING = "ofType"
+
 
 @dataclass(frozen=True)
 class QueryLimits:
@@ -42,6 +51,24 @@ class QueryLimits:
     default_page_size: int = 50
     #: Fields that take ``first`` (``paginated_fields`` of the built schema).
     paginated: frozenset[str] = frozenset()
+    #: Multipliers of the introspection list fields (``introspection_sizes`` of the schema).
+    introspection_sizes: Mapping[str, int] = field(default_factory=dict)
+
+    def for_anonymous(self) -> QueryLimits:
+        """The tighter budget of a request without a valid token: enough for ``login`` and for
+        GraphiQL's own introspection query, not for a flood of aliased ``__schema`` copies."""
+        return replace(
+            self,
+            max_aliases=min(self.max_aliases, ANONYMOUS_MAX_ALIASES),
+            max_cost=min(self.max_cost, ANONYMOUS_MAX_COST),
+            max_tokens=min(self.max_tokens, ANONYMOUS_MAX_TOKENS),
+        )
+
+
+#: Budget ceilings for unauthenticated requests (documented in the README, "Limits").
+ANONYMOUS_MAX_ALIASES = 5
+ANONYMOUS_MAX_COST = 25_000
+ANONYMOUS_MAX_TOKENS = 1_000
 
 
 @dataclass(frozen=True)
@@ -58,8 +85,10 @@ class _Walker:
         variables: Mapping[str, Any],
         default_page_size: int,
         paginated: frozenset[str],
+        introspection_sizes: Mapping[str, int],
     ) -> None:
         self.paginated = paginated
+        self.introspection_sizes = introspection_sizes
         self.fragments = fragments
         self.variables = variables
         self.default_page_size = default_page_size
@@ -73,11 +102,10 @@ class _Walker:
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue  # introspection is bounded by the schema itself
                 if selection.alias is not None:
                     self.aliases += 1
-                children = self.cost(selection.selection_set, depth + 1)
+                deeper = depth if selection.name.value == _TYPE_UNWRAPPING else depth + 1
+                children = self.cost(selection.selection_set, deeper)
                 total += 1 + self._multiplier(selection) * children
             elif isinstance(selection, InlineFragmentNode):
                 total += self.cost(selection.selection_set, depth)
@@ -88,6 +116,10 @@ class _Walker:
         return total
 
     def _multiplier(self, field: FieldNode) -> int:
+        name = field.name.value
+        if name in INTROSPECTION_LISTS:
+            # Introspection answers grow with the schema, not with ``first``.
+            return self.introspection_sizes.get(name, 1)
         for argument in field.arguments or ():
             if argument.name.value != "first":
                 continue
@@ -99,6 +131,11 @@ class _Walker:
                 return max(int(given), 0) if isinstance(given, int) else self.default_page_size
         # A connection asked without ``first`` still returns a default-size page.
         return self.default_page_size if field.name.value in self.paginated else 1
+
+
+def introspection_sizes(schema: GraphQLSchema) -> dict[str, int]:
+    """How many items the schema-wide introspection lists return."""
+    return {"types": len(schema.type_map), "directives": len(schema.directives)}
 
 
 def paginated_fields(schema: GraphQLSchema) -> frozenset[str]:
@@ -129,8 +166,15 @@ def measure(
     variables: Mapping[str, Any],
     default_page_size: int,
     paginated: frozenset[str] = frozenset(),
+    introspection_sizes: Mapping[str, int] | None = None,
 ) -> QueryMeasure:
-    walker = _Walker(fragments, _with_defaults(operation, variables), default_page_size, paginated)
+    walker = _Walker(
+        fragments,
+        _with_defaults(operation, variables),
+        default_page_size,
+        paginated,
+        introspection_sizes or {},
+    )
     cost = walker.cost(operation.selection_set, 1)
     return QueryMeasure(depth=walker.max_depth, aliases=walker.aliases, cost=cost)
 
@@ -143,10 +187,16 @@ class QueryLimitsExtension(SchemaExtension):
     """Built per request (pass a factory to the schema): it keeps the request's measure."""
 
     def __init__(self, limits: QueryLimits) -> None:
+        self.base_limits = limits
         self.limits = limits
         self.measured: QueryMeasure | None = None
 
     def on_operation(self) -> Iterator[None]:
+        # The request's budget, fixed before parsing (the context, and so the viewer, exists by
+        # then): tighter without a valid token, even if the operation itself logs in.
+        viewer = getattr(self.execution_context.context, "viewer_or_none", None)
+        if viewer is None:
+            self.limits = self.base_limits.for_anonymous()
         self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
         yield
 
@@ -169,12 +219,14 @@ class QueryLimitsExtension(SchemaExtension):
             operations = [o for o in operations if o.name and o.name.value == wanted]
         if len(operations) != 1:
             return None
+        limits = self.limits
         return measure(
             operations[0],
             fragments,
             context.variables or {},
-            self.limits.default_page_size,
-            self.limits.paginated,
+            limits.default_page_size,
+            limits.paginated,
+            limits.introspection_sizes,
         )
 
     def _check(self, measured: QueryMeasure) -> GraphQLError | None:

@@ -9,13 +9,24 @@ import strawberry
 from sqlalchemy import select
 
 from db import models
-from db.enums import PortfolioExportKind as PortfolioExportKindEnum
 from resolvers.context import RequestContext
+from resolvers.exports import take_portfolio_export
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from resolvers.portfolios import exported_at, linked_accounts, metric_points, viewer_portfolio
-from schema.common import Connection, Node, PortfolioExportKind, selects
+from resolvers.portfolios.closure import ClosePortfolioData, close_portfolio
+from schema.common import (
+    Connection,
+    Node,
+    PortfolioCloseReason,
+    PortfolioCloseReasonCategory,
+    PortfolioExportKind,
+    UserError,
+    selects,
+)
+from schema.extensions import mutation, refusable_query
 from schema.users import User, load_user
+from schema.users.foreign import foreign_user
 
 
 @strawberry.type(
@@ -105,17 +116,13 @@ class Portfolio(Node):
     async def exported_at(
         self, info: strawberry.Info[RequestContext], kind: PortfolioExportKind
     ) -> datetime | None:
-        return await exported_at(info.context, self.pk, PortfolioExportKindEnum(kind))
+        return await exported_at(info.context, self.pk, kind)
 
 
 async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:
     async with ctx.db.read() as session:
         row = (await session.scalars(select(models.User).where(models.User.id == owner_pk))).one()
-    user = User.from_row(row, ctx)
-    user.name = None
-    user.email = None
-    user.photo_url = None
-    return user
+    return foreign_user(row, ctx)
 
 
 @strawberry.type
@@ -124,3 +131,80 @@ class PortfoliosQuery:
     async def portfolio(self, info: strawberry.Info[RequestContext]) -> Portfolio | None:
         row = await viewer_portfolio(info.context)
         return Portfolio.from_row(row) if row is not None else None
+
+
+@strawberry.input
+class ClosePortfolioInput:
+    portfolio_id: strawberry.ID
+    reason: PortfolioCloseReason
+    details: str | None = None
+    confirm_name: str
+    acknowledge_data_loss: bool | None = False
+
+
+@strawberry.type
+class ClosePortfolioPayload:
+    closed_portfolio_id: strawberry.ID | None = None
+    disconnected_account_ids: list[strawberry.ID] | None = None
+    reason_category: PortfolioCloseReasonCategory | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CsvExport:
+    filename: str
+    content_type: str
+    row_count: int
+    content: str
+
+
+def _gid(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(encode_global_id(type_name, pk))
+
+
+@strawberry.type
+class PortfoliosMutation:
+    @mutation()
+    async def close_portfolio(
+        self,
+        info: strawberry.Info[RequestContext],
+        input: ClosePortfolioInput,
+    ) -> ClosePortfolioPayload:
+        ctx = info.context
+        ctx.require_viewer()
+        request = ClosePortfolioData(
+            portfolio_id=str(input.portfolio_id),
+            reason=input.reason,
+            details=input.details,
+            confirm_name=input.confirm_name,
+            acknowledge_data_loss=bool(input.acknowledge_data_loss),
+        )
+        closed = await close_portfolio(ctx, request)
+        return ClosePortfolioPayload(
+            closed_portfolio_id=_gid("Portfolio", closed.portfolio_id),
+            disconnected_account_ids=[
+                _gid("Account", pk) for pk in closed.disconnected_account_ids
+            ],
+            reason_category=closed.reason_category,
+        )
+
+
+@strawberry.type
+class PortfolioExportQuery:
+    @refusable_query(field=["portfolioId"])
+    async def portfolio_export(
+        self,
+        info: strawberry.Info[RequestContext],
+        portfolio_id: strawberry.ID,
+        kind: PortfolioExportKind,
+    ) -> CsvExport:
+        """A portfolio's data as CSV (portfolio owner only); records when it was taken."""
+        ctx = info.context
+        ctx.require_viewer()
+        export = await take_portfolio_export(ctx, str(portfolio_id), kind)
+        return CsvExport(
+            filename=export.filename,
+            content_type=export.content_type,
+            row_count=export.row_count,
+            content=export.text,
+        )

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import models
 from db.enums import ContactSource, MarketingStatus, Role, SeatStatus, UserStatus
+from resolvers.auth.security import hash_password, hash_token, new_token
 from resolvers.ids import encode_global_id
 from resolvers.rules.billing import add_months
-from resolvers.security import hash_password, hash_token, new_token
 
 PASSWORD = "correct horse battery staple"
 DEFAULT_LADDER = (

@@ -124,3 +124,32 @@ def email_refusal(email: str) -> Refusal | None:
     if len(value) > 320 or len(normalize_email(value)) > 320:
         return Refusal(ErrorCode.INVALID_INPUT, "The email address is too long.")
     return None
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """The facts the role rule needs about the target and the account."""
+
+    target_role: Role
+    target_status: UserStatus
+    target_is_account_owner: bool
+    new_role: Role
+    #: Active admins of the account, the target included if it is one.
+    active_admins: int
+
+
+def decide_role_change(change: RoleChange) -> ErrorCode | None:
+    """``None`` if the role change is allowed, else the code of the refusal.
+
+    - The account owner must stay an admin (``ACCOUNT_OWNER``); transfer ownership first.
+    - Demoting the last active admin would leave nobody with access to settings (``LAST_ADMIN``).
+    - Setting the role a user already has is allowed (a no-op).
+    """
+    demoting = change.target_role is Role.ADMIN and change.new_role is Role.REGULAR
+    if not demoting:
+        return None
+    if change.target_is_account_owner:
+        return ErrorCode.ACCOUNT_OWNER
+    if change.target_status is UserStatus.ACTIVE and change.active_admins <= 1:
+        return ErrorCode.LAST_ADMIN
+    return None

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db import models
 from db.enums import ClosureKind, Role
-from resolvers.account_closure import ACCOUNT_TABLES_IN_DELETE_ORDER
+from resolvers.accounts.closure import ACCOUNT_TABLES_IN_DELETE_ORDER
 from resolvers.ids import encode_global_id
 from tests.accounts.helpers import (
     CLOSE_ACCOUNT,

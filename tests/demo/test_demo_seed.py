@@ -40,7 +40,7 @@ from db.models import (
     Subscription,
     User,
 )
-from resolvers.security import verify_password
+from resolvers.auth.security import verify_password
 
 NOW = datetime(2025, 3, 31, 15, 30, 12, 345678, tzinfo=UTC)
 

@@ -36,7 +36,7 @@ async def test_production_mode_turns_graphiql_and_introspection_off(make_client)
     assert "graphiql" not in page.text.lower()
     codes = await api.error_codes("{ __schema { types { name } } }")
     assert codes
-    assert set(codes) == {"BAD_REQUEST"}
+    assert set(codes) == {"GRAPHQL_VALIDATION_FAILED"}
 
 
 async def test_introspection_is_on_in_development(api):

@@ -68,16 +68,18 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     assert any(record.exc_info for record in caplog.records)
 
 
-async def test_malformed_queries_are_bad_request_errors(api, factory):
+async def test_malformed_queries_are_coded_by_the_step_that_refused_them(api, factory):
     acme = await factory.account()
-    for document in [
-        "{ users { nope } }",
-        "{ users(",
-        "query($f: Int!) { users(first: $f) { totalCount } }",
+    users_page = "query($f: Int) { users(first: $f) { totalCount } }"
+    for document, variables, code in [
+        ("{ users(", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ users { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($f: Int!) { users(first: $f) { totalCount } }", None, "BAD_REQUEST"),
+        (users_page, {"f": "ten"}, "BAD_REQUEST"),
     ]:
-        codes = await api.error_codes(document, token=acme.owner.token)
+        codes = await api.error_codes(document, variables, token=acme.owner.token)
         assert codes, document
-        assert set(codes) == {"BAD_REQUEST"}, document
+        assert set(codes) == {code}, document
 
 
 async def test_page_size_is_bounded(api, factory):

@@ -19,7 +19,7 @@ async def test_failure_after_buying_seats_leaves_no_seat_no_charge_no_audit(
         raise RuntimeError("ledger unavailable")
 
     # Seats are cancelled and bought (and flushed) before the ledger is written.
-    monkeypatch.setattr("resolvers.seat_changes.write_ledger", explode)
+    monkeypatch.setattr("resolvers.billing.write_ledger", explode)
     body = await api.execute(ADD_SEATS, {"input": {"count": 3}}, token=acme.owner.token)
 
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"

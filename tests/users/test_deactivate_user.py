@@ -155,7 +155,7 @@ async def test_a_failure_midway_rolls_everything_back_and_audits_nothing(
         raise RuntimeError("database went away")
 
     # Status and seat are already written when the sessions are revoked.
-    monkeypatch.setattr("resolvers.users_lifecycle.revoke_sessions", explode)
+    monkeypatch.setattr("resolvers.users.lifecycle.revoke_sessions", explode)
     body = await api.execute(
         DEACTIVATE_USER, {"input": {"userId": dana.gid, "removeSeat": True}}, token=acme.owner.token
     )

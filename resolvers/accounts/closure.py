@@ -1,0 +1,240 @@
+"""Transferring the account ownership and closing a whole account (SPEC "Closing a whole account").
+
+Rules written down where the spec is silent:
+- Closing deletes every row of the account, table by table in dependency order with set-based
+  ``DELETE`` statements (``ACCOUNT_TABLES_IN_DELETE_ORDER``; a test checks it covers every table
+  with an ``account_id``). Sessions of the account's users are deleted, not just revoked.
+- A portfolio the account owns (``portfolios.account_id``, or owned by one of its users) is deleted
+  with it, with its metric, billing rows, export records and links: the other linked accounts are
+  disconnected and otherwise untouched. Metric points about the closed account in another
+  account's portfolio are deleted too, and that portfolio's metric counts as changed (its metric
+  export must be taken again before it can be closed without acknowledging data loss).
+- The account's audit trail is part of its data and is deleted; what remains is the closure
+  record (kind ``ACCOUNT``, account id, who, reason, when). So closing writes no audit event.
+- The full export counts whenever it was taken (accounts have no "data changed" time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import ClosureKind
+from db.models import (
+    Account,
+    Activity,
+    AuditEvent,
+    AuthSession,
+    Base,
+    ClosureRecord,
+    Contact,
+    ContactSourceDefault,
+    ContactTier,
+    Deal,
+    IdempotencyRecord,
+    Lead,
+    LedgerEntry,
+    Notification,
+    Organization,
+    Portfolio,
+    PortfolioAccount,
+    PortfolioBillingRow,
+    PortfolioExport,
+    PortfolioMetricPoint,
+    Seat,
+    Subscription,
+    User,
+)
+from resolvers import audit
+from resolvers.context import RequestContext
+from resolvers.errors import BusinessError, ErrorCode
+from resolvers.ids import decode_typed_id, encode_global_id
+from resolvers.locking import lock_users_in_id_order
+from resolvers.permissions import lock_account_owner
+from resolvers.rules.closures import (
+    MAX_ACCOUNT_REASON_LENGTH,
+    clean_optional_text,
+    confirmation_matches,
+    text_too_long,
+    transfer_target_problem,
+)
+from resolvers.users import lock_user
+
+#: Account tables, children before parents (foreign keys are enforced on SQLite too).
+ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
+    PortfolioMetricPoint,  # points about this account in other portfolios
+    PortfolioAccount,  # this account's link to a portfolio
+    AuthSession,
+    Seat,
+    Contact,
+    Deal,
+    Lead,
+    Organization,
+    Activity,
+    AuditEvent,
+    Notification,
+    IdempotencyRecord,
+    LedgerEntry,
+    ContactSourceDefault,
+    ContactTier,
+    Subscription,
+    Portfolio,
+    User,
+)
+
+#: Tables hanging off a portfolio, children first.
+PORTFOLIO_TABLES_IN_DELETE_ORDER: tuple[
+    type[PortfolioExport | PortfolioBillingRow | PortfolioMetricPoint | PortfolioAccount], ...
+] = (PortfolioExport, PortfolioBillingRow, PortfolioMetricPoint, PortfolioAccount)
+
+
+# --- transfer ownership -----------------------------------------------------------------------
+
+
+async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str) -> Account:
+    viewer = ctx.viewer
+    async with ctx.db.write() as session:
+        target_pk = decode_typed_id(to_user_global_id, "User")
+        await lock_users_in_id_order(session, viewer.account_id, [viewer.user_id, target_pk])
+        owner = await lock_account_owner(
+            session, viewer, "Only the account owner can transfer ownership."
+        )
+        target = await lock_user(
+            session, viewer.account_id, to_user_global_id, ["input", "toUserId"]
+        )
+        problem = transfer_target_problem(
+            is_current_owner=target.id == owner.id, status=target.status, role=target.role
+        )
+        if problem is not None:
+            raise BusinessError.of(ErrorCode.INVALID_STATE, problem, ["input", "toUserId"])
+        # The partial unique index allows one owner per account: clear first, then set.
+        owner.is_account_owner = False
+        await session.flush()
+        target.is_account_owner = True
+        await session.flush()
+        account_gid = encode_global_id("Account", viewer.account_id)
+        audit.record_for(
+            session,
+            ctx,
+            "account.transfer_ownership",
+            account_gid,
+            {"from": encode_global_id("User", owner.id), "to": encode_global_id("User", target.id)},
+        )
+        account = (
+            await session.scalars(select(Account).where(Account.id == viewer.account_id))
+        ).one()
+    ctx.memo.pop("account", None)
+    # Later fields read the rows as written, not a copy loaded before the swap.
+    ctx.loaders.user.prime_many({owner.id: owner, target.id: target}, force=True)
+    return account
+
+
+# --- close the account ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloseAccountData:
+    confirm_name: str
+    reason: str | None
+    acknowledge_data_loss: bool
+
+
+async def close_account(ctx: RequestContext, request: CloseAccountData) -> int:
+    """Delete every row of the viewer's account; returns the closed account's id."""
+    viewer = ctx.viewer
+    reason = clean_optional_text(request.reason)
+    # Exclusive: the account row is locked FOR UPDATE before anything else (the first lock of
+    # every writer), so closing waits for the account's running writes and later ones find the
+    # account gone (UNAUTHENTICATED) instead of deadlocking with it.
+    async with ctx.db.write(exclusive=True) as session:
+        await lock_account_owner(session, viewer, "Only the account owner can close the account.")
+        account = (
+            await session.scalars(
+                select(Account).where(Account.id == viewer.account_id).with_for_update()
+            )
+        ).one()
+        _check_can_close(request, reason, account)
+        await delete_account(session, account.id, ctx)
+        session.add(
+            ClosureRecord(
+                kind=ClosureKind.ACCOUNT,
+                closed_subject_id=viewer.account_id,
+                closed_account_id=viewer.account_id,
+                closed_by_user_id=viewer.user_id,
+                reason=reason,
+                reason_category=None,
+                details=None,
+                closed_at=ctx.now,
+            )
+        )
+    ctx.token_revoked = True
+    ctx.memo.clear()
+    return viewer.account_id
+
+
+def _check_can_close(request: CloseAccountData, reason: str | None, account: Account) -> None:
+    if text_too_long(reason, MAX_ACCOUNT_REASON_LENGTH):
+        raise BusinessError.of(
+            ErrorCode.INVALID_INPUT,
+            f"The reason can be at most {MAX_ACCOUNT_REASON_LENGTH} characters long.",
+            ["input", "reason"],
+        )
+    if not confirmation_matches(request.confirm_name, account.name):
+        raise BusinessError.of(
+            ErrorCode.CONFIRMATION_MISMATCH,
+            f"Type the account's name ({account.name}) to confirm closing it.",
+            ["input", "confirmName"],
+        )
+    if account.full_export_at is None and not request.acknowledge_data_loss:
+        raise BusinessError.of(
+            ErrorCode.EXPORT_REQUIRED,
+            "Download the full export of the account first (GET /exports/account.zip), "
+            "or confirm that all of its data may be lost.",
+            ["input", "acknowledgeDataLoss"],
+        )
+
+
+async def delete_account(session: AsyncSession, account_id: int, ctx: RequestContext) -> None:
+    """Every row of the account, children first, one set-based statement per table."""
+    await _delete_owned_portfolios(session, account_id)
+    await _mark_foreign_metrics_changed(session, account_id, ctx)
+    users = select(User.id).where(User.account_id == account_id).scalar_subquery()
+    for model in ACCOUNT_TABLES_IN_DELETE_ORDER:
+        table = Base.metadata.tables[model.__tablename__]
+        condition = table.c.account_id == account_id
+        if model is AuthSession:
+            condition = or_(condition, AuthSession.user_id.in_(users))
+        await session.execute(delete(table).where(condition))
+    await session.execute(delete(Account).where(Account.id == account_id))
+
+
+async def _delete_owned_portfolios(session: AsyncSession, account_id: int) -> None:
+    users = select(User.id).where(User.account_id == account_id)
+    owned = list(
+        (
+            await session.scalars(
+                select(Portfolio.id).where(
+                    or_(Portfolio.account_id == account_id, Portfolio.owner_user_id.in_(users))
+                )
+            )
+        ).all()
+    )
+    if not owned:
+        return
+    for model in PORTFOLIO_TABLES_IN_DELETE_ORDER:
+        await session.execute(delete(model).where(model.portfolio_id.in_(owned)))
+    await session.execute(delete(Portfolio).where(Portfolio.id.in_(owned)))
+
+
+async def _mark_foreign_metrics_changed(
+    session: AsyncSession, account_id: int, ctx: RequestContext
+) -> None:
+    """Another portfolio losing this account's metric points has changed metric data."""
+    touched = select(PortfolioMetricPoint.portfolio_id).where(
+        PortfolioMetricPoint.account_id == account_id
+    )
+    await session.execute(
+        update(Portfolio).where(Portfolio.id.in_(touched)).values(metric_changed_at=ctx.now)
+    )

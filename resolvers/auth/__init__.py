@@ -1,0 +1,171 @@
+"""Sessions: checking a bearer token, logging in and out, revoking a user's sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import UserStatus
+from db.models import AuthSession, Subscription, User
+from resolvers import audit, throttle
+from resolvers.auth.security import hash_token, new_token, verify_password
+from resolvers.context import RequestContext, Viewer
+from resolvers.errors import RATE_LIMITED, BusinessError, ErrorCode, request_error
+from resolvers.ids import encode_global_id
+from resolvers.throttle import login_keys
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime) -> Viewer | None:
+    """The viewer behind a token: one indexed lookup of a live session of an active user.
+
+    The account's next bill date rides along (same statement) so a request can tell whether the
+    billing period must roll over before anything is read.
+    """
+    query = (
+        select(AuthSession.id, User, Subscription.period_end)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Subscription, Subscription.account_id == User.account_id)
+        .where(
+            AuthSession.token_hash == hash_token(token),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            User.status == UserStatus.ACTIVE,
+        )
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    session_id, user, period_end = row
+    return viewer_of(user, session_id, period_end)
+
+
+def viewer_of(user: User, session_id: int, period_ends_at: datetime | None = None) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        account_id=user.account_id,
+        session_id=session_id,
+        role=user.role,
+        is_account_owner=user.is_account_owner,
+        can_set_marketing_status=user.can_set_marketing_status,
+        period_ends_at=period_ends_at,
+    )
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    user: User
+    #: The new session's viewer, for the rest of the login request.
+    viewer: Viewer
+
+
+def _bad_credentials() -> BusinessError:
+    return BusinessError.of(
+        ErrorCode.UNAUTHENTICATED, "The email or password is not correct.", ["input", "password"]
+    )
+
+
+async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
+    """Open a session for an active user whose password matches.
+
+    The same email may exist in two accounts; the oldest user whose password verifies wins. A
+    miss costs one password verification too, so timing does not tell emails apart. Repeated
+    failures per email, per (address, email) and per address slow down (``resolvers.throttle``):
+    the attempt is reserved before the password is checked, so a burst cannot race the limit.
+    """
+    keys = login_keys(email, ctx.client_address)
+    try:
+        async with ctx.db.write() as session:
+            await throttle.reserve(session, throttle.LOGIN, keys, ctx.now)
+    except throttle.Throttled as refused:
+        seconds = max(1, math.ceil(refused.retry_after.total_seconds()))
+        raise request_error(
+            RATE_LIMITED,
+            f"Too many failed sign-in attempts. Try again in {seconds} seconds.",
+            extra={"retryAfter": seconds},
+        ) from None
+    matched = await _verified_user(ctx, email.strip().lower(), password)
+    if matched is None:
+        raise _bad_credentials()  # the attempt was counted when it was reserved
+    token = new_token()
+    # Locks the user's account first, like every writer: a login racing closeAccount gets
+    # UNAUTHENTICATED instead of a foreign-key failure.
+    async with ctx.db.write(account_id=matched.account_id) as session:
+        auth_session = AuthSession(
+            account_id=matched.account_id,
+            user_id=matched.id,
+            token_hash=hash_token(token),
+            created_at=ctx.now,
+            expires_at=ctx.now + ctx.settings.session_ttl,
+        )
+        session.add(auth_session)
+        await session.flush()
+        await throttle.succeeded(session, throttle.LOGIN, keys, ctx.now)
+        audit.record(
+            session,
+            account_id=matched.account_id,
+            actor_user_id=matched.id,
+            action="session.login",
+            target_id=encode_global_id("User", matched.id),
+            occurred_at=ctx.now,
+        )
+    return LoginResult(token=token, user=matched, viewer=viewer_of(matched, auth_session.id))
+
+
+async def _verified_user(ctx: RequestContext, normalized_email: str, password: str) -> User | None:
+    async with ctx.db.read() as session:
+        candidates = (
+            await session.scalars(
+                select(User)
+                .where(User.email_normalized == normalized_email, User.status == UserStatus.ACTIVE)
+                .order_by(User.id)
+            )
+        ).all()
+    # argon2 is deliberately slow: verify off the event loop so other requests keep flowing.
+    if not candidates:
+        await asyncio.to_thread(verify_password, None, password)  # same cost as a miss
+        return None
+    for user in candidates:
+        if await asyncio.to_thread(verify_password, user.password_hash, password):
+            return user
+    return None
+
+
+async def logout(ctx: RequestContext) -> None:
+    viewer = ctx.viewer
+    async with ctx.db.write() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == viewer.session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=ctx.now)
+        )
+        audit.record_for(session, ctx, "session.logout", encode_global_id("User", viewer.user_id))
+    ctx.token_revoked = True
+
+
+async def revoke_sessions(session: AsyncSession, user_ids: Iterable[int], now: datetime) -> int:
+    """Revoke every live session of these users (one statement); returns how many."""
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id.in_(ids), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

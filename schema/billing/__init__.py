@@ -1,0 +1,134 @@
+"""Billing types: subscription, contact tier and usage, previews and their lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers.billing.subscriptions import SubscriptionView, load_subscription
+from resolvers.contacts import count_marketing
+from resolvers.context import RequestContext
+from resolvers.rules import billing as rules
+from schema.common import Money, money
+
+
+@strawberry.type
+class ContactTier:
+    limit: int
+    price: Money
+
+    @classmethod
+    def from_tier(cls, tier: rules.Tier, currency: str) -> ContactTier:
+        return cls(limit=tier.limit, price=money(tier.price, currency))
+
+
+@strawberry.type
+class BillingSubscription:
+    currency_code: str
+    seat_price: Money
+    current_period_start: datetime
+    next_bill_date: datetime
+    contact_tier: ContactTier
+
+    @classmethod
+    def from_view(cls, view: SubscriptionView) -> BillingSubscription:
+        row = view.row
+        return cls(
+            currency_code=row.currency,
+            seat_price=money(row.seat_price, row.currency),
+            current_period_start=row.period_start,
+            next_bill_date=row.period_end,
+            contact_tier=ContactTier.from_tier(view.tier, row.currency),
+        )
+
+
+@strawberry.type
+class ContactUsage:
+    marketing_contacts: int
+    billed_marketing_contacts: int
+    tier: ContactTier
+    percent_used: float
+    next_update_date: datetime
+
+
+async def resolve_contact_usage(ctx: RequestContext) -> ContactUsage:
+    """The "usage & limits" view: counted with one aggregate query, never by loading contacts.
+
+    The next update date is the next bill date: that is when contacts switched off marketing stop
+    counting toward the billed figure.
+    """
+    view = await load_subscription(ctx)
+    counts = await count_marketing(ctx, ctx.viewer.account_id)
+    tier = view.tier
+    return ContactUsage(
+        marketing_contacts=counts.marketing,
+        billed_marketing_contacts=counts.billed,
+        tier=ContactTier.from_tier(tier, view.row.currency),
+        percent_used=rules.percent_used(counts.billed, tier),
+        next_update_date=view.row.period_end,
+    )
+
+
+@strawberry.type
+class BillingLine:
+    description: str
+    quantity: int
+    unit_price: Money
+    amount: Money
+    prorated: bool
+    period_start: datetime
+    period_end: datetime
+
+
+@strawberry.type
+class BillingPreview:
+    proration_date: datetime = strawberry.field(
+        description=(
+            "The instant the proration was computed for; pass it back as prorationDate "
+            "to be charged exactly this."
+        )
+    )
+    immediate_charge: Money
+    next_invoice_before: Money
+    next_invoice_after: Money
+    next_bill_date: datetime
+    billable_seats_before: int
+    billable_seats_after: int
+    contact_tier_before: ContactTier
+    contact_tier_after: ContactTier
+    lines: list[BillingLine]
+
+    @classmethod
+    def from_preview(cls, preview: rules.BillingPreview) -> BillingPreview:
+        currency = preview.currency
+        return cls(
+            proration_date=preview.proration_date,
+            immediate_charge=money(preview.immediate_charge, currency),
+            next_invoice_before=money(preview.next_invoice_before, currency),
+            next_invoice_after=money(preview.next_invoice_after, currency),
+            next_bill_date=preview.next_bill_date,
+            billable_seats_before=preview.billable_seats_before,
+            billable_seats_after=preview.billable_seats_after,
+            contact_tier_before=ContactTier.from_tier(preview.tier_before, currency),
+            contact_tier_after=ContactTier.from_tier(preview.tier_after, currency),
+            lines=[
+                BillingLine(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=money(line.unit_price, currency),
+                    amount=money(line.amount, currency),
+                    prorated=line.prorated,
+                    period_start=line.period_start,
+                    period_end=line.period_end,
+                )
+                for line in preview.lines
+            ],
+        )
+
+
+@strawberry.type
+class BillingQuery:
+    @strawberry.field
+    async def contact_usage(self, info: strawberry.Info[RequestContext]) -> ContactUsage:
+        return await resolve_contact_usage(info.context)

@@ -1,0 +1,68 @@
+"""``billingPreview(change: BillingChangeInput!)``: what a seat or contact change would cost.
+
+Each branch runs the very mutation it previews in dry-run mode (same locks, same roll-over, same
+validation, nothing written), so a preview and the mutation it announces cannot drift apart.
+Refusals become GraphQL errors with ``extensions.code`` (``refusable_query``: a query has no
+``userErrors``).
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.contacts import marketing
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, request_error
+from resolvers.rules import billing as rules
+from resolvers.seats import changes as seat_changes
+from resolvers.users import lifecycle as users_lifecycle
+from schema.billing import BillingPreview
+from schema.contacts.marketing import SetMarketingStatusInput
+from schema.extensions import refusable_query
+from schema.seats import SeatCountInput
+from schema.users.mutations import (
+    AddUserInput,
+    DeactivateUserInput,
+    ReactivateUserInput,
+)
+
+
+@strawberry.input(one_of=True, description="Exactly one field must be set.")
+class BillingChangeInput:
+    add_user: AddUserInput | None = strawberry.UNSET
+    deactivate_user: DeactivateUserInput | None = strawberry.UNSET
+    reactivate_user: ReactivateUserInput | None = strawberry.UNSET
+    add_seats: SeatCountInput | None = strawberry.UNSET
+    remove_unused_seats: SeatCountInput | None = strawberry.UNSET
+    set_marketing_status: SetMarketingStatusInput | None = strawberry.UNSET
+
+
+async def preview_change(ctx: RequestContext, change: BillingChangeInput) -> rules.BillingPreview:
+    if change.set_marketing_status:
+        data_m = change.set_marketing_status.to_data(dry_run=True)
+        return (await marketing.set_marketing_status(ctx, data_m)).preview
+    if change.add_user:
+        return (await users_lifecycle.add_user(ctx, change.add_user.to_data(dry_run=True))).preview
+    if change.deactivate_user:
+        data = change.deactivate_user.to_data(dry_run=True)
+        return (await users_lifecycle.deactivate_user(ctx, data)).preview
+    if change.reactivate_user:
+        data_r = change.reactivate_user.to_data(dry_run=True)
+        return (await users_lifecycle.reactivate_user(ctx, data_r)).preview
+    if change.add_seats:
+        return await seat_changes.add_seats(ctx, change.add_seats.to_data(dry_run=True))
+    if change.remove_unused_seats:
+        data_s = change.remove_unused_seats.to_data(dry_run=True)
+        return await seat_changes.remove_unused_seats(ctx, data_s)
+    raise request_error(ErrorCode.INVALID_INPUT, "Set exactly one change to preview.")
+
+
+@strawberry.type
+class BillingPreviewQuery:
+    @refusable_query()
+    async def billing_preview(
+        self, info: strawberry.Info[RequestContext], change: BillingChangeInput
+    ) -> BillingPreview:
+        ctx = info.context
+        ctx.require_viewer()
+        return BillingPreview.from_preview(await preview_change(ctx, change))
