@@ -12,7 +12,7 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,otel]'
 	touch $(STAMP)
 
 ## Run the server on SQLite with demo data (GraphiQL at http://127.0.0.1:8000/graphql).

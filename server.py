@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import time
 import uuid
@@ -16,7 +17,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -29,8 +29,9 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequ
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
-from config import Settings
-from db.engine import create_engine, create_sessionmaker
+from config import Settings, SettingsInvalid
+from db.engine import create_sessionmaker, engine_for
+from db.migrate import current_revision, head_revision
 from graphql_over_http import (
     GRAPHQL_RESPONSE_MEDIA_TYPE,
     is_request_error,
@@ -43,7 +44,9 @@ from observability import (
     RequestStats,
     count_request_statements,
     current_stats,
+    instrument_tracing,
     log_request,
+    worker_exited,
 )
 from resolvers.auth import authenticate, bearer_token
 from resolvers.billing import roll_over_if_due
@@ -228,6 +231,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         return ctx
 
 
+def _not_ready(reason: str) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
+
 async def _roll_over(ctx: RequestContext, account_id: int) -> None:
     async with ctx.db.write() as session:
         await roll_over_if_due(session, account_id, ctx.now)
@@ -248,11 +255,16 @@ def create_app(
     *,
     clock: Clock | None = None,
     services: Services | None = None,
+    tracer_provider: Any | None = None,
 ) -> Starlette:
     owns_engine = services is None
     if services is None:
-        settings = settings or Settings.from_env()
-        engine = create_engine(settings.database_url)
+        if settings is None:
+            try:
+                settings = Settings.from_env()
+            except SettingsInvalid as invalid:  # e.g. ``uvicorn --factory``: one line, no trace
+                raise SystemExit(f"crm-admin: {invalid}") from None
+        engine = engine_for(settings)
         services = Services(
             settings=settings,
             engine=engine,
@@ -261,22 +273,39 @@ def create_app(
         )
     graphql_app = GraphQLApp(services)
     count_request_statements(services.engine)
-    metrics = Metrics(services.engine)
     settings = services.settings
+    metrics = Metrics(services.engine, settings.metrics_operations)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def readyz(_request: Request) -> Response:
-        try:
-            async with services.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:  # any failure means "not ready"; the probe must not crash
-            logger.exception("readiness check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+    expected_revision = head_revision()
 
-    async def metrics_endpoint(_request: Request) -> Response:
+    async def readyz(_request: Request) -> Response:
+        """Ready = the database answers and is migrated to the code's head revision."""
+        try:
+            revision = await asyncio.wait_for(current_revision(services.engine), timeout=5)
+        except Exception as error:  # any failure means "not ready"; the probe must not crash
+            logger.warning("readiness check failed: %s", error.__class__.__name__)
+            return _not_ready(f"database unavailable: {error.__class__.__name__}")
+        if revision != expected_revision:
+            return _not_ready(
+                f"database revision is {revision or 'none (not migrated)'}, "
+                f"the code needs {expected_revision}: run `crm-admin migrate`"
+            )
+        return JSONResponse({"status": "ok", "revision": revision})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        """Private by default: only with ``METRICS_TOKEN`` set and sent as a bearer token."""
+        if settings.metrics_token is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        sent = bearer_token(request.headers.get("authorization")) or ""
+        if not hmac.compare_digest(sent.encode(), settings.metrics_token.encode()):
+            return JSONResponse(
+                {"error": "send 'Authorization: Bearer <METRICS_TOKEN>'"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
 
     @asynccontextmanager
@@ -288,6 +317,7 @@ def create_app(
         sender_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sender_task
+        worker_exited()
         if owns_engine:  # an engine handed in by the caller (tests) stays the caller's
             await services.engine.dispose()
 
@@ -316,5 +346,6 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(RequestScope, services=services, metrics=metrics)
+    instrument_tracing(app, graphql_app.schema, services.engine, tracer_provider)
 
     return app

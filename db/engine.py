@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from config import Settings
+
 #: Execution option marking a connection whose transaction will write (see ``_on_begin``).
 WRITE_TRANSACTION = "crm_write_transaction"
 
@@ -30,14 +32,23 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def create_engine(
-    database_url: str, *, search_path: str | None = None, pooled: bool = True
+    database_url: str,
+    *,
+    search_path: str | None = None,
+    pooled: bool = True,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    connect_timeout: float = 10.0,
+    lock_timeout: float = 30.0,
 ) -> AsyncEngine:
     """``pooled=False`` opens a connection per use: for callers that run each request on a new
-    event loop (a pooled asyncpg or aiosqlite connection belongs to the loop that opened it)."""
+    event loop (a pooled asyncpg or aiosqlite connection belongs to the loop that opened it).
+    The pool sizes and timeouts are settings (``engine_for``)."""
     url = make_url(database_url)
     kwargs: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if url.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": lock_timeout}
     else:
         # asyncpg prepares every statement; after five runs PostgreSQL may switch a prepared
         # statement to a generic plan, which for "owner_id IN (100 ids)" counts was 10x slower
@@ -45,16 +56,34 @@ def create_engine(
         server_settings = {"plan_cache_mode": "force_custom_plan"}
         if search_path:
             server_settings["search_path"] = search_path
-        kwargs["connect_args"] = {"server_settings": server_settings}
+        kwargs["connect_args"] = {"server_settings": server_settings, "timeout": connect_timeout}
     if url.get_backend_name() == "postgresql" and pooled:
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
+        )
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, lock_timeout)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def engine_for(settings: Settings, *, search_path: str | None = None) -> AsyncEngine:
+    """The engine of the configured database, sized and timed by the settings."""
+    return create_engine(
+        settings.database_url,
+        search_path=search_path,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        lock_timeout=settings.db_lock_timeout_seconds,
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, lock_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the
@@ -65,7 +94,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

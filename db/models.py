@@ -430,6 +430,25 @@ class ClosureRecord(Base):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ThrottleCounter(Base):
+    """Failed attempts of one throttle key (``resolvers.throttle``), shared by every process.
+
+    No ``account_id``: a key (an email, a client address) is not yet any account's. The key is
+    a digest, so neither emails nor addresses are stored here in clear.
+    """
+
+    __tablename__ = "throttle_counters"
+    __table_args__ = (Index("ix_throttle_counters_last_failure_at", "last_failure_at"),)
+
+    #: What is throttled: "login", later "password_reset", "invitation"...
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: "<kind>:<sha256 of the value>", e.g. the email or the (address, email) pair.
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class UserToken(Base):
     """A single-use token mailed to a user: an invitation or a password reset.
 

@@ -28,7 +28,6 @@ from db.models import Account, AuthSession
 from resolvers.clock import Clock
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
-from resolvers.throttle import LoginThrottle
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,6 @@ class Services:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
-    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 @dataclass(frozen=True)

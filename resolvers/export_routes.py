@@ -5,7 +5,8 @@
 
 Both need ``Authorization: Bearer <token>``: 401 JSON without a valid token, 404 for an unknown
 or invisible portfolio (or an unknown kind), 403 when the viewer may not take the export. Taking
-a download records it, exactly like the ``portfolioExport`` query.
+a download records it, exactly like the ``portfolioExport`` query. Accepted downloads stream
+(``StreamingResponse``): rows are encoded as they are read, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from db.enums import PortfolioExportKind
@@ -23,10 +24,9 @@ from resolvers.context import (
     RequestDatabase,
     Services,
     SessionEnded,
-    with_write_retry,
 )
 from resolvers.errors import BusinessError, ErrorCode
-from resolvers.exports import ExportFile, take_account_export, take_portfolio_export
+from resolvers.exports import ExportStream, open_account_export, open_portfolio_export
 
 _STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.FORBIDDEN: 403}
 _KINDS = {kind.value.lower(): kind for kind in PortfolioExportKind}
@@ -39,9 +39,9 @@ def _error(status: int, code: ErrorCode, message: str) -> JSONResponse:
     )
 
 
-def _download(export: ExportFile) -> Response:
-    return Response(
-        export.content,
+def _download(export: ExportStream) -> Response:
+    return StreamingResponse(
+        export.chunks,
         media_type=export.content_type,
         headers={
             "Content-Disposition": f'attachment; filename="{export.filename}"',
@@ -52,9 +52,10 @@ def _download(export: ExportFile) -> Response:
 
 
 async def _serve(
-    request: Request, take: Callable[[RequestContext], Awaitable[ExportFile]]
+    request: Request, open_export: Callable[[RequestContext], Awaitable[ExportStream]]
 ) -> Response:
-    """Authenticate, run ``take`` in a request context of its own, map refusals to statuses."""
+    """Authenticate, check with ``open_export`` in a request context of its own, map refusals to
+    statuses; the accepted export streams (on a database connection of its own) as produced."""
     services: Services = request.app.state.services
     ctx = RequestContext(
         services=services,
@@ -72,33 +73,34 @@ async def _serve(
             return _error(401, ErrorCode.UNAUTHENTICATED, "Send 'Authorization: Bearer <token>'.")
         ctx.db.guard_writes(viewer.account_id, viewer.session_id)
         try:
-            export = await with_write_retry(
-                ctx.db, lambda: take(ctx), before_retry=ctx.reset_for_retry
-            )
+            export = await open_export(ctx)
         except SessionEnded:
             return _error(401, ErrorCode.UNAUTHENTICATED, "Your session has ended.")
         except BusinessError as refusal:
             first = refusal.errors[0]
             return _error(_STATUS.get(first.code, 400), first.code, first.message)
-        return _download(export)
     finally:
-        await ctx.db.close()
+        await ctx.db.close()  # the checks' session; the stream reads through its own snapshot
+    return _download(export)
 
 
 async def portfolio_csv(request: Request) -> Response:
     portfolio_id = str(request.path_params["portfolio_id"])
     kind = _KINDS.get(str(request.path_params["kind"]))
 
-    async def take(ctx: RequestContext) -> ExportFile:
+    async def open_export(ctx: RequestContext) -> ExportStream:
         if kind is None:
             raise BusinessError.of(ErrorCode.NOT_FOUND, "Exports are billing.csv or metric.csv.")
-        return await take_portfolio_export(ctx, portfolio_id, kind)
+        return await open_portfolio_export(ctx, portfolio_id, kind)
 
-    return await _serve(request, take)
+    return await _serve(request, open_export)
 
 
 async def account_zip(request: Request) -> Response:
-    return await _serve(request, take_account_export)
+    async def open_export(ctx: RequestContext) -> ExportStream:
+        return open_account_export(ctx)
+
+    return await _serve(request, open_export)
 
 
 portfolio_export_route = Route(

@@ -1,37 +1,40 @@
 """Rate limits of the sign-in mails (resend invitation, password reset requests).
 
-One call site, ``throttle_check``, over the login throttle (``resolvers/throttle.py``): each call
-counts as an attempt under ``scope:key``; past the scope's free attempts every further one must
-wait twice as long as the one before. Kept this small so the throttle's storage can change
-(e.g. move into the database) without touching the callers.
+One call site, ``throttle_check``, over the shared database throttle (``resolvers/throttle.py``):
+each call reserves an attempt under its scope and key; past the scope's free attempts every
+further one must wait twice as long as the one before. Every worker and host counts alike.
 """
 
 from __future__ import annotations
 
 import math
 
+from resolvers import throttle
 from resolvers.context import RequestContext
 from resolvers.errors import RATE_LIMITED, request_error
-from resolvers.throttle import ThrottlePolicy
 
 #: Free attempts per scope within the throttle's memory window (15 minutes).
-POLICIES: dict[str, ThrottlePolicy] = {
-    "invitation.resend": ThrottlePolicy(free_failures=3),
-    "password_reset.email": ThrottlePolicy(free_failures=3),
-    "password_reset.address": ThrottlePolicy(free_failures=20),
+POLICIES: dict[str, throttle.ThrottlePolicy] = {
+    "invitation.resend": throttle.ThrottlePolicy(free_failures=3),
+    "password_reset.email": throttle.ThrottlePolicy(free_failures=3),
+    "password_reset.address": throttle.ThrottlePolicy(free_failures=20),
 }
 
 
-def throttle_check(ctx: RequestContext, scope: str, key: str) -> None:
-    """Count one attempt, or refuse with a ``RATE_LIMITED`` GraphQL error while blocked."""
-    keys = {f"{scope}:{key}": POLICIES[scope]}
-    throttle = ctx.services.login_throttle
-    wait = throttle.wait_for(keys, ctx.now)
-    if wait is not None:
-        seconds = max(1, math.ceil(wait.total_seconds()))
+async def throttle_check(ctx: RequestContext, scope: str, key: str) -> None:
+    """Count one attempt, or refuse with a ``RATE_LIMITED`` GraphQL error while blocked.
+
+    The attempt is reserved in its own short transaction, so it counts even when the request
+    that follows is refused (and a refused attempt is rolled back: it lengthens no wait).
+    """
+    keys = [throttle.ThrottleKey(scope, key, POLICIES[scope], clear_on_success=False)]
+    try:
+        async with ctx.db.write() as session:
+            await throttle.reserve(session, scope, keys, ctx.now)
+    except throttle.Throttled as refused:
+        seconds = max(1, math.ceil(refused.retry_after.total_seconds()))
         raise request_error(
             RATE_LIMITED,
             f"Too many requests. Try again in {seconds} seconds.",
             extra={"retryAfter": seconds},
-        )
-    throttle.failed(keys, ctx.now)
+        ) from None

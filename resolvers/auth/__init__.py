@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import UserStatus
 from db.models import AuthSession, Subscription, User
-from resolvers import audit
+from resolvers import audit, throttle
 from resolvers.auth.security import (
     hash_password,
     hash_token,
@@ -91,23 +91,23 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
 
     The same email may exist in two accounts; the oldest user whose password verifies wins. A
     miss costs one password verification too, so timing does not tell emails apart. Repeated
-    failures per email and per client address slow down (``resolvers.throttle``).
+    failures per email, per (address, email) and per address slow down (``resolvers.throttle``):
+    the attempt is reserved before the password is checked, so a burst cannot race the limit.
     """
     keys = login_keys(email, ctx.client_address)
-    throttle = ctx.services.login_throttle
-    wait = throttle.wait_for(keys, ctx.now)
-    if wait is not None:
-        seconds = max(1, math.ceil(wait.total_seconds()))
+    try:
+        async with ctx.db.write() as session:
+            await throttle.reserve(session, throttle.LOGIN, keys, ctx.now)
+    except throttle.Throttled as refused:
+        seconds = max(1, math.ceil(refused.retry_after.total_seconds()))
         raise request_error(
             RATE_LIMITED,
             f"Too many failed sign-in attempts. Try again in {seconds} seconds.",
             extra={"retryAfter": seconds},
-        )
+        ) from None
     matched = await _verified_user(ctx, email.strip().lower(), password)
     if matched is None:
-        throttle.failed(keys, ctx.now)
-        raise _bad_credentials()
-    throttle.succeeded(next(iter(keys)))
+        raise _bad_credentials()  # the attempt was counted when it was reserved
     token = new_token()
     rehashed = await _rehashed(matched, password)
     # Locks the user's account first, like every writer: a login racing closeAccount gets
@@ -126,6 +126,7 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
         )
         session.add(auth_session)
         await session.flush()
+        await throttle.succeeded(session, throttle.LOGIN, keys, ctx.now)
         audit.record(
             session,
             account_id=matched.account_id,

@@ -78,7 +78,9 @@ def _admin(ctx: RequestContext) -> None:
 async def resend_invitation(ctx: RequestContext, user_gid: str) -> tuple[User, UserToken]:
     _admin(ctx)
     # Keyed by the decoded id: other spellings of one id share the limit.
-    throttle_check(ctx, "invitation.resend", str(decode_typed_id(user_gid, "User") or user_gid))
+    await throttle_check(
+        ctx, "invitation.resend", str(decode_typed_id(user_gid, "User") or user_gid)
+    )
     async with ctx.db.write() as session:
         user = await _lock_invitee(session, ctx, user_gid)
         if user.status is not UserStatus.ACTIVE:

@@ -80,9 +80,9 @@ async def change_password(ctx: RequestContext, current: str, new: str) -> int:
 
 async def request_password_reset(ctx: RequestContext, email: str) -> None:
     normalized = email.strip().lower()
-    throttle_check(ctx, "password_reset.email", normalized)
+    await throttle_check(ctx, "password_reset.email", normalized)
     if ctx.client_address:
-        throttle_check(ctx, "password_reset.address", ctx.client_address)
+        await throttle_check(ctx, "password_reset.address", ctx.client_address)
     async with ctx.db.write() as session:
         users = (
             await session.scalars(

@@ -31,6 +31,7 @@ async def test_every_account_table_carries_account_id():
         "portfolio_metric_points",
         "portfolio_billing_rows",
         "portfolio_exports",
+        "throttle_counters",
     }
     missing = [
         table.name

@@ -19,7 +19,7 @@ async def make_client(services):
     clients = []
 
     async def build(**settings_changes) -> GraphQLClient:
-        settings = dataclasses.replace(services.settings, **settings_changes)
+        settings = services.settings.model_copy(update=settings_changes)
         app = create_app(services=dataclasses.replace(services, settings=settings))
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
         clients.append(client)
@@ -88,10 +88,36 @@ async def test_one_structured_log_line_per_request(api, factory, caplog):
     assert line["duration_ms"] >= 0
 
 
-async def test_metrics_count_requests_by_operation(api, factory):
+METRICS_TOKEN = "metrics-token-0123456789"
+
+
+async def test_metrics_count_requests_by_operation(make_client, factory):
+    api = await make_client(metrics_token=METRICS_TOKEN)
     acme = await factory.account()
     await api.post("query UsersPage { users { totalCount } }", token=acme.owner.token)
-    metrics = (await api.http.get("/metrics")).text
-    assert 'crm_requests_total{operation="UsersPage",status="200"} 1.0' in metrics
-    assert "crm_request_duration_seconds_bucket" in metrics
-    assert "crm_db_pool_checked_out" in metrics
+    metrics = await api.http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert metrics.status_code == 200
+    assert 'crm_requests_total{operation="UsersPage",status="200"} 1.0' in metrics.text
+    assert "crm_request_duration_seconds_bucket" in metrics.text
+    assert "crm_db_pool_checked_out" in metrics.text
+
+
+async def test_operation_labels_are_bounded(make_client):
+    api = await make_client(metrics_token=METRICS_TOKEN, metrics_operations=("NightlyReport",))
+    for name in ("Zx81q", "Qq7HJk", "Random3", "NightlyReport"):
+        await api.post(f"query {name} {{ __typename }}")
+    text = (
+        await api.http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    ).text
+    assert 'crm_requests_total{operation="other",status="200"} 3.0' in text
+    assert 'crm_requests_total{operation="NightlyReport",status="200"} 1.0' in text
+    for name in ("Zx81q", "Qq7HJk", "Random3"):
+        assert name not in text
+
+
+async def test_metrics_are_private_by_default(api, make_client):
+    assert (await api.http.get("/metrics")).status_code == 404
+    guarded = await make_client(metrics_token=METRICS_TOKEN)
+    assert (await guarded.http.get("/metrics")).status_code == 401
+    wrong = {"Authorization": "Bearer not-the-token-at-all"}
+    assert (await guarded.http.get("/metrics", headers=wrong)).status_code == 401

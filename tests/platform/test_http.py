@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from db.migrate import head_revision
+
 
 async def test_health_and_readiness_probes(api):
     assert (await api.http.get("/healthz")).json() == {"status": "ok"}
-    assert (await api.http.get("/readyz")).json() == {"status": "ok"}
+    ready = await api.http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "revision": head_revision()}
 
 
 async def test_graphiql_is_served_on_get_in_development(api):

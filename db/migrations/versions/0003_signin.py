@@ -14,8 +14,7 @@ from alembic import op
 import db.types
 
 revision: str = "0003_signin"
-# Re-chained at merge: becomes "0002_throttle" once that migration lands on main.
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
