@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -69,6 +71,12 @@ from schema.fast_fields import AttributeResolver
 
 #: How many documents keep their plans (the same bound as the parse cache).
 PLANNED_DOCUMENTS = 256
+
+#: Types of attribute values that are neither awaitable nor exceptions: completed inline.
+#: Enum classes join the first time one of their members is completed.
+_PLAIN_TYPES: set[type] = {str, int, float, bool, Decimal, date, datetime}
+#: What completed fields mostly are (objects, lists, leaves, null): surely not awaitable.
+_SYNC_RESULTS = frozenset({dict, list, str, int, float, bool, type(None)})
 
 
 class Kind(Enum):
@@ -132,6 +140,8 @@ class Step:
     attribute: str | None = None
     shape: Shape | None = None
     leaf_type: GraphQLLeafType | None = None
+    #: The leaf type's ``coerce_output_value``, for the inline path of ``execute_fields``.
+    coerce: Any = None
     non_null_leaf: bool = False
     typename: str | None = None
     null_message: str = ""
@@ -174,6 +184,7 @@ def plan_selection(
                 attribute=resolve.attribute,
                 shape=shape,
                 leaf_type=leaf_type,
+                coerce=leaf_type.coerce_output_value if leaf_type is not None else None,
                 non_null_leaf=leaf_type is not None and shape.kind is Kind.NON_NULL,
                 null_message=(
                     f"Cannot return null for non-nullable field {parent_type.name}.{field_name}."
@@ -345,12 +356,33 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
+        plain_types = _PLAIN_TYPES
         try:
             for step in plan.steps:
                 name = step.response_name
                 if step.typename is not None:
                     results[name] = step.typename
                     continue
+                coerce = step.coerce
+                if coerce is not None:
+                    # A scalar or enum attribute: the common case, inline. Anything unusual (an
+                    # exception or awaitable as the value, a failed coercion) goes the long way.
+                    try:
+                        value = getattr(source_value, step.attribute)  # type: ignore[arg-type]
+                        if value is None:
+                            if step.non_null_leaf:
+                                raise TypeError(step.null_message)
+                            results[name] = None
+                            continue
+                        if type(value) in plain_types:
+                            coerced = coerce(value)
+                            if coerced is not None and coerced is not Undefined:
+                                results[name] = coerced
+                                continue
+                    except Exception as raw_error:
+                        self.attribute_error(step, path, raw_error)
+                        results[name] = None
+                        continue
                 if step.attribute is not None:
                     result = self.complete_attribute(step, source_value, path, position_context)
                 else:
@@ -364,7 +396,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     if result is Undefined:
                         continue
                 results[name] = result
-                if is_awaitable(result):
+                if type(result) not in _SYNC_RESULTS and is_awaitable(result):
                     awaitable_fields.append(name)
         except Exception:
             if awaitable_fields:
@@ -399,6 +431,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     if step.non_null_leaf:
                         raise TypeError(step.null_message)
                     return None
+                if isinstance(value, Enum):
+                    _PLAIN_TYPES.add(type(value))  # enum members: plain from now on
                 return self.complete_leaf_value(leaf_type, value)
             field_path = Path(parent_path, step.response_name, step.parent_type.name)  # type: ignore[union-attr]
             if self.is_awaitable(value):
@@ -421,12 +455,20 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 return self._await_field(step, field_path, completed)
             return completed
         except Exception as raw_error:
-            if field_path is None:
-                field_path = Path(parent_path, step.response_name, step.parent_type.name)  # type: ignore[union-attr]
-            self.handle_field_error(
-                raw_error, step.field_def.type, step.field_details_list, field_path
-            )
+            self.attribute_error(step, parent_path, raw_error, field_path)
             return None
+
+    def attribute_error(
+        self,
+        step: Step,
+        parent_path: Path | None,
+        raw_error: Exception,
+        field_path: Path | None = None,
+    ) -> None:
+        """``execute_field``'s error handling; the field's path is built only now."""
+        if field_path is None:
+            field_path = Path(parent_path, step.response_name, step.parent_type.name)  # type: ignore[union-attr]
+        self.handle_field_error(raw_error, step.field_def.type, step.field_details_list, field_path)
 
     async def _await_field(self, step: Step, path: Path, completed: Awaitable[Any]) -> Any:
         try:
@@ -473,6 +515,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(
                 object_type, step.field_details_list
             )
+            if not new_defer_usages and position_context is None:
+                return self.execute_fields(
+                    object_type, result, path, grouped_field_set, position_context
+                )
             return self.execute_collected_subfields(
                 object_type, result, path, grouped_field_set, new_defer_usages, position_context
             )
@@ -518,7 +564,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 continue
             try:
                 value = self.complete_shape(item_shape, step, item_path, item, position_context)
-                if is_awaitable(value):
+                if type(value) not in _SYNC_RESULTS and is_awaitable(value):
                     value = self._await_item(step, item_type, item_path, value)
                     awaitable_indices.append(index)
                 completed.append(value)
