@@ -7,6 +7,9 @@ and the self time grouped by library, which is what "what dominates" in RESULTS.
 
 ``--timing`` sends the N requests without the profiler and prints wall and CPU milliseconds per
 request (median and mean): the figure for before/after comparisons in one process's terms.
+``--ab`` alternates, request by request in one process, the app as it is and the same app with
+Strawberry's default execution context and ``json.dumps`` responses: the executor's and orjson's
+share, measured under the same machine load.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def self_time_by_group(session: Any) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda item: -item[1])
 
 
-async def profile(url: str, runs: int, timing: bool = False) -> None:
+async def profile(url: str, runs: int, timing: bool = False, ab: bool = False) -> None:
     from pyinstrument import Profiler
 
     from config import Settings
@@ -103,6 +106,9 @@ async def profile(url: str, runs: int, timing: bool = False) -> None:
             if timing:
                 await _time_requests(client, body, headers, runs, counter.count, len(warm.content))
                 return
+            if ab:
+                await _alternate(services, client, body, headers, runs)
+                return
             profiler = Profiler(interval=0.0005, async_mode="enabled")
             started = time.perf_counter()
             profiler.start()
@@ -124,6 +130,47 @@ async def profile(url: str, runs: int, timing: bool = False) -> None:
     total = session.duration or 1.0
     for name, seconds in self_time_by_group(session):
         log(f"  {seconds / total * 100:5.1f} %  {seconds:7.2f} s  {name}")
+
+
+async def _alternate(
+    services: Any, fast: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str], runs: int
+) -> None:
+    import json
+
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    from server import GraphQLApp, create_app
+
+    baseline_app = create_app(services=services)
+    for route in baseline_app.routes:
+        endpoint = getattr(route, "app", None)
+        graphql_app = getattr(endpoint, "app", endpoint)
+        if isinstance(graphql_app, GraphQLApp):
+            schema: Any = graphql_app.schema
+            schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+            graphql_app.encode_json = lambda data: json.dumps(data, separators=(",", ":"))  # type: ignore[method-assign]
+    transport = httpx.ASGITransport(app=baseline_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as baseline:
+        samples: dict[str, tuple[list[float], list[float]]] = {
+            "fast": ([], []),
+            "baseline": ([], []),
+        }
+        await baseline.post("/graphql", json=body, headers=headers)  # warm the second app
+        first = (await fast.post("/graphql", json=body, headers=headers)).json()
+        second = (await baseline.post("/graphql", json=body, headers=headers)).json()
+        if first != second:
+            raise SystemExit("the two executors answered differently")
+        for _ in range(runs):
+            for name, client in (("fast", fast), ("baseline", baseline)):
+                wall, cpu = time.perf_counter(), time.process_time()
+                await client.post("/graphql", json=body, headers=headers)
+                samples[name][0].append((time.perf_counter() - wall) * 1000)
+                samples[name][1].append((time.process_time() - cpu) * 1000)
+    for name, (walls, cpus) in samples.items():
+        log(
+            f"{name:8}: wall median {statistics.median(walls):6.1f} ms, "
+            f"CPU median {statistics.median(cpus):6.1f} ms ({runs} requests, alternating)"
+        )
 
 
 async def _time_requests(
@@ -153,6 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--timing", action="store_true", help="time requests, no profiler")
     parser.add_argument(
+        "--ab", action="store_true", help="alternate fast and default executor, no profiler"
+    )
+    parser.add_argument(
         "--database-url", help="a seeded database (default: seed a fresh SQLite one in a temp dir)"
     )
     args = parser.parse_args(argv)
@@ -164,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         log("seeding a fresh SQLite database")
         seed(url)
     try:
-        asyncio.run(profile(url, args.runs, args.timing))
+        asyncio.run(profile(url, args.runs, args.timing, args.ab))
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
