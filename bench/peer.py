@@ -38,7 +38,7 @@ PEER_INDEXES = tuple(
 
 #: The users page as PostGraphile v4 serves it: 100 users of the account (by id) with the
 #: seat, five owned-item totalCounts, the first 5 contacts (by id) with their owner.
-#: PostGraphile names primary keys ``rowId`` (its ``id`` is the node id).
+#: PostGraphile v4 exposes primary keys as ``id`` (its global id is ``nodeId``).
 PEER_USERS_PAGE = """
 query UsersPage($accountId: BigInt!) {
   allUsers(first: 100, orderBy: PRIMARY_KEY_ASC, condition: {accountId: $accountId}) {
@@ -46,15 +46,15 @@ query UsersPage($accountId: BigInt!) {
     pageInfo { hasNextPage endCursor }
     edges {
       node {
-        rowId name email status role
-        seatByUserId { rowId status billedSince }
+        id name email status role
+        seatByUserId { id status billedSince }
         deals: dealsByOwnerId { totalCount }
         contactCount: contactsByOwnerId { totalCount }
         leads: leadsByOwnerId { totalCount }
         organizations: organizationsByOwnerId { totalCount }
         activities: activitiesByOwnerId { totalCount }
         contacts: contactsByOwnerId(first: 5, orderBy: PRIMARY_KEY_ASC) {
-          edges { node { rowId name email marketingStatus userByOwnerId { rowId name } } }
+          edges { node { id name email marketingStatus userByOwnerId { id name } } }
         }
       }
     }
@@ -160,15 +160,15 @@ def same_page(ours: dict[str, Any], peers: dict[str, Any]) -> str | None:
             "activities": peer["activities"]["totalCount"],
         }
         if {key: owned[key] for key in counts} != counts:
-            return f"user {peer['rowId']}: owned items {owned} vs {counts}"
+            return f"user {peer['id']}: owned items {owned} vs {counts}"
         if user["email"] != peer["email"]:
-            return f"user {peer['rowId']}: email {user['email']} vs {peer['email']}"
+            return f"user {peer['id']}: email {user['email']} vs {peer['email']}"
         seat = user["seat"]
         peer_seat = peer["seatByUserId"]
         if (seat is None) != (peer_seat is None) or (
             seat and seat["status"] != peer_seat["status"]
         ):
-            return f"user {peer['rowId']}: seat {seat} vs {peer_seat}"
+            return f"user {peer['id']}: seat {seat} vs {peer_seat}"
         contacts = [
             (c["node"]["name"], c["node"]["email"], c["node"]["owner"]["displayName"])
             for c in user["contacts"]["edges"]
@@ -178,5 +178,5 @@ def same_page(ours: dict[str, Any], peers: dict[str, Any]) -> str | None:
             for c in peer["contacts"]["edges"]
         ]
         if [c[:2] for c in contacts] != [c[:2] for c in peer_contacts]:
-            return f"user {peer['rowId']}: contacts {contacts} vs {peer_contacts}"
+            return f"user {peer['id']}: contacts {contacts} vs {peer_contacts}"
     return None
