@@ -31,6 +31,7 @@ The methods overridden here are not public API of graphql-core 3.3 (its docstrin
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -237,9 +238,9 @@ def _uses_variable(argument: ArgumentNode) -> bool:
 
 @dataclass(slots=True)
 class DocumentPlans:
-    """Everything planned for one operation of one cached document."""
+    """Everything planned for one operation of one cached document (of one schema: no
+    reference back to the schema, which keys the weak dictionary holding this)."""
 
-    schema: GraphQLSchema
     operation: OperationDefinitionNode
     #: False when collection depends on variables: plans are then kept per request only.
     static: bool
@@ -250,19 +251,25 @@ class DocumentPlans:
     plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = field(default_factory=dict)
 
 
-_documents: OrderedDict[tuple[int, int], DocumentPlans] = OrderedDict()
+#: Per schema (dropped with it), the plans of its most recent documents by operation identity.
+_documents_of: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[int, DocumentPlans]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _document_plans(
     schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Iterable[Any]
 ) -> DocumentPlans:
-    key = (id(schema), id(operation))
+    _documents = _documents_of.get(schema)
+    if _documents is None:
+        _documents = _documents_of[schema] = OrderedDict()
+    key = id(operation)
     plans = _documents.get(key)
-    if plans is not None and plans.schema is schema and plans.operation is operation:
+    if plans is not None and plans.operation is operation:
         _documents.move_to_end(key)
         return plans
     static = not _directives_use_variables(operation, fragments)
-    plans = DocumentPlans(schema, operation, static=static)
+    plans = DocumentPlans(operation, static=static)
     _documents[key] = plans
     if len(_documents) > PLANNED_DOCUMENTS:
         _documents.popitem(last=False)
