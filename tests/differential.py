@@ -105,6 +105,7 @@ def differential(
             self.execution_context_class is not FastExecutor
             or not is_query(query, kwargs.get("operation_name"))
             or any(_writes(statement) for statement in statements.statements[before:])
+            or not isinstance(kwargs.get("context_value"), RequestContext)
         ):
             return result
         baseline = copy.copy(self)
