@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint schema bench clean
+.PHONY: run test test-sqlite test-postgres lint schema bench bench-peers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,14 @@ test-postgres: $(STAMP)
 	bash .ci/chromium-ready
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
-## Benchmark: GraphQL vs hand-written reference on SQLite and PostgreSQL (bench/README.md).
+## Benchmark: GraphQL vs hand-written reference on SQLite and PostgreSQL (bench/README.md);
+## on PostgreSQL the users page also runs against PostGraphile v4 (installed from npm on first use).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Only the users page on PostgreSQL: this server, the reference and PostGraphile v4.
+bench-peers: $(STAMP)
+	$(BIN)/python -m bench.run --db postgres --only "users page" $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/crm-admin export-schema --output schema.graphql

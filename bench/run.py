@@ -28,6 +28,8 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +48,7 @@ from bench.harness import (
     postgres_database,
     servers,
     sqlite_database,
+    stop,
 )
 from bench.operations import (
     CONTACTS,
@@ -56,6 +59,14 @@ from bench.operations import (
     USERS,
     Operation,
     drop_paths,
+)
+from bench.peer import (
+    PEER_USERS_PAGE,
+    Peer,
+    add_peer_indexes,
+    ensure_postgraphile,
+    same_page,
+    start_postgraphile,
 )
 
 BENCH = Path(__file__).resolve().parent
@@ -94,6 +105,13 @@ class OperationResult:
     p50_ratio: float | None = None
     graphql_sql: int | None = None
     reference_sql: int | None = None
+    #: PostGraphile v4 on the same database (users page on PostgreSQL only).
+    peer: LoadResult | None = None
+    #: Peer time per request / reference time per request.
+    peer_ratio: float | None = None
+    #: This server's throughput / the peer's (the goal: at least 1.2).
+    vs_peer: float | None = None
+    peer_same_data: bool | None = None
     graphql_peak_mb: float | None = None
     reference_peak_mb: float | None = None
     same_data: bool | None = None
@@ -112,10 +130,14 @@ class Target:
     operation: Operation
     fixture: dict[str, Any]
     graphql: bool
+    #: A peer's own document and variables for the same operation.
+    peer: Peer | None = None
 
     def request(self, n: int) -> tuple[str, bytes]:
         variables = self.operation.variables(n, self.fixture) if self.operation.variables else {}
-        if self.graphql:
+        if self.peer is not None:
+            body = {"query": self.peer.document, "variables": self.peer.variables}
+        elif self.graphql:
             body = {"query": self.operation.document, "variables": variables}
         else:
             body = variables
@@ -135,7 +157,9 @@ def _failure(response: httpx.Response) -> str | None:
     if response.status_code != 200:
         return f"HTTP {response.status_code}: {response.text[:300]}"
     content = response.content
-    if b'"errors":' in content and b'"errors": null' not in content:
+    if b'"errors":' in content and not (
+        b'"errors": null' in content or b'"errors":null' in content
+    ):
         return content[:300].decode(errors="replace")
     if b'"userErrors": [{' in content or b'"userErrors":[{' in content:
         return content[:300].decode(errors="replace")
@@ -237,7 +261,8 @@ async def count_sql(
 
 
 async def _fixture(url: str) -> dict[str, Any]:
-    """The 10 000 contact ids ``setMarketingStatus`` names (the owner's account, by id)."""
+    """The 10 000 contact ids ``setMarketingStatus`` names (the owner's account, by id), and
+    the owner's account id (the peer is told which account to list)."""
     from sqlalchemy import text
 
     from db.engine import create_engine
@@ -254,9 +279,13 @@ async def _fixture(url: str) -> dict[str, Any]:
                 {"email": OWNER_EMAIL, "n": MUTATION_CONTACTS},
             )
             ids = [encode_global_id("Contact", int(pk)) for (pk,) in rows]
+            account_id = await conn.scalar(
+                text("SELECT account_id FROM users WHERE email_normalized = :email"),
+                {"email": OWNER_EMAIL},
+            )
     finally:
         await engine.dispose()
-    return {"contact_ids": ids}
+    return {"contact_ids": ids, "account_id": account_id}
 
 
 def _served_fields(body: dict[str, Any]) -> set[tuple[str, str]]:
@@ -309,6 +338,7 @@ async def bench_operations(
     seconds: float,
     concurrency: int,
     only: set[str] | None,
+    peer: Server | None = None,
 ) -> list[OperationResult]:
     graphql_url = f"{graphql.base_url}/graphql"
     async with httpx.AsyncClient(timeout=60) as client:
@@ -341,6 +371,7 @@ async def bench_operations(
                 fixture,
                 seconds=seconds,
                 concurrency=concurrency,
+                peer=peer,
             )
         except (httpx.HTTPError, OSError) as error:
             result.skipped = f"failed: {type(error).__name__} {error}"
@@ -359,6 +390,7 @@ async def _bench_one(
     *,
     seconds: float,
     concurrency: int,
+    peer: Server | None = None,
 ) -> None:
     graphql_url = f"{graphql.base_url}/graphql"
     g_target = Target(graphql_url, token, operation, fixture, True)
@@ -374,8 +406,29 @@ async def _bench_one(
         if problem:
             result.notes.append(problem)
             log(f"    note: {problem}")
+    sides = [(graphql, g_target), (reference, r_target)]
+    p_target: Target | None = None
+    if peer is not None and operation.name == "users page":
+        variables = {"accountId": str(fixture["account_id"])}
+        p_target = Target(
+            f"{peer.base_url}/graphql",
+            token,
+            operation,
+            fixture,
+            True,
+            Peer(peer.name, peer, PEER_USERS_PAGE, variables),
+        )
+        async with httpx.AsyncClient(timeout=60) as client:
+            ours, theirs = await _send(client, g_target, 0), await _send(client, p_target, 0)
+        failure = _failure(theirs)
+        problem = failure or same_page(ours.json()["data"], theirs.json()["data"])
+        result.peer_same_data = problem is None
+        if problem:
+            result.notes.append(f"peer: {problem}")
+            log(f"    note: peer: {problem}")
+        sides.append((peer, p_target))
     counter = [0]
-    for server, target in ((graphql, g_target), (reference, r_target)):
+    for server, target in sides:
         if not operation.mutation:
             await drive(
                 target,
@@ -397,6 +450,8 @@ async def _bench_one(
             result.notes.append(f"{server.name} peak memory is the peak since start")
         if server is graphql:
             result.graphql, result.graphql_peak_mb = load, peak
+        elif target is p_target:
+            result.peer = load
         else:
             result.reference, result.reference_peak_mb = load, peak
         log(
@@ -410,6 +465,14 @@ async def _bench_one(
     if g and r and g.rps > 0 and r.rps > 0:
         result.ratio = r.rps / g.rps
         result.p50_ratio = g.p50_ms / r.p50_ms
+    p = result.peer
+    if g and r and p and p.rps > 0 and g.rps > 0 and r.rps > 0:
+        result.peer_ratio = r.rps / p.rps
+        result.vs_peer = g.rps / p.rps
+        log(
+            f"    peer ratio {result.peer_ratio:.2f}; this server does {result.vs_peer:.2f}x "
+            "the peer's throughput"
+        )
     result.graphql_sql, result.reference_sql = await count_sql(
         database.url, token, fixture, operation, counter[0]
     )
@@ -431,19 +494,24 @@ def _f(value: float | None, digits: int = 1) -> str:
 def markdown_table(results: list[OperationResult]) -> str:
     lines = [
         "| operation | req/s | p50 ms | p99 ms | SQL/req | reference req/s | ratio "
+        "| peer req/s | peer ratio | throughput vs peer "
         "| server peak MB | ref p50 ms | ref SQL/req | ref peak MB | same data |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         if r.skipped:
-            lines.append(f"| {r.name} | skipped: {r.skipped} |" + " |" * 10)
+            lines.append(f"| {r.name} | skipped: {r.skipped} |" + " |" * 13)
             continue
         g, ref = r.graphql, r.reference
         same = {True: "yes", False: "NO", None: "n/a (writes)"}[r.same_data]
+        if r.peer_same_data is not None:
+            same += f"; peer {'yes' if r.peer_same_data else 'NO'}"
         lines.append(
             f"| {r.name} | {_f(g.rps if g else None)} | {_f(g.p50_ms if g else None)} "
             f"| {_f(g.p99_ms if g else None)} | {r.graphql_sql} | {_f(ref.rps if ref else None)} "
-            f"| **{_f(r.ratio, 2)}** | {_f(r.graphql_peak_mb, 0)} "
+            f"| **{_f(r.ratio, 2)}** | {_f(r.peer.rps if r.peer else None)} "
+            f"| {_f(r.peer_ratio, 2)} | **{_f(r.vs_peer, 2)}** | {_f(r.graphql_peak_mb, 0)} "
             f"| {_f(ref.p50_ms if ref else None)} | {r.reference_sql} "
             f"| {_f(r.reference_peak_mb, 0)} | {same} |"
         )
@@ -515,11 +583,26 @@ def update_results_md() -> None:
 # --------------------------------------------------------------------------- main
 
 
+@contextmanager
+def peers(kind: str, args: argparse.Namespace) -> Iterator[Server | None]:
+    """PostGraphile v4 on the PostgreSQL run (unless ``--no-peer``)."""
+    if kind != "postgres" or args.no_peer or not ensure_postgraphile():
+        yield None
+        return
+    asyncio.run(add_peer_indexes())
+    peer = start_postgraphile()
+    log(f"  postgraphile pid {peer.pid} :{peer.port}")
+    try:
+        yield peer
+    finally:
+        stop(peer)
+
+
 def run_database(kind: str, args: argparse.Namespace) -> list[OperationResult]:
     log(f"\n== {kind}: seeding {USERS:,} users, {CONTACTS:,} contacts, {DEALS:,} deals")
     database = sqlite_database(args.reuse) if kind == "sqlite" else postgres_database(args.reuse)
     try:
-        with servers(database.url) as (graphql, reference):
+        with servers(database.url) as (graphql, reference), peers(kind, args) as peer:
             log(f"  graphql pid {graphql.pid} :{graphql.port}, reference pid {reference.pid}")
             only = set(args.only) if args.only else None
             results = asyncio.run(
@@ -530,6 +613,7 @@ def run_database(kind: str, args: argparse.Namespace) -> list[OperationResult]:
                     seconds=args.seconds,
                     concurrency=args.concurrency,
                     only=only,
+                    peer=peer,
                 )
             )
     finally:
@@ -550,6 +634,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only", action="append", help="run only this operation (repeatable), e.g. 'users page'"
+    )
+    parser.add_argument(
+        "--no-peer", action="store_true", help="leave PostGraphile out of the PostgreSQL run"
     )
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.concurrency <= 0:

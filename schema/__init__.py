@@ -12,7 +12,7 @@ from dataclasses import replace
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, SchemaExtension, ValidationCache
+from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -31,6 +31,8 @@ from schema.contacts.marketing import (
 )
 from schema.contacts.notifications import NotificationsQuery
 from schema.deals import DealsMutation, DealsQuery
+from schema.documents import DocumentCache, DocumentStore
+from schema.executor import FastExecutor
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
 from schema.limits import (
@@ -103,11 +105,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         RecordOperationName,
         lambda: QueryLimitsExtension(limits),
         RejectNulCharacters,
-        # Clients send the same few documents again and again: validate each once. (Strawberry's
-        # ParserCache is left out: a syntax error raised from its hook escapes the operation
-        # hooks, so it would reach the client without an error code.)
-        lambda: ValidationCache(maxsize=256),
     ]
+    # Clients send the same few documents again and again: parse and validate each once.
+    documents = DocumentStore()
+    extensions.append(lambda: DocumentCache(documents))
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     from schema.types import EXTRA_TYPES
@@ -117,6 +118,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         types=EXTRA_TYPES,
         extensions=extensions,
+        # Plans each selection once per document and completes plain attribute fields inline.
+        execution_context_class=FastExecutor,
         config=StrawberryConfig(
             auto_camel_case=True,
             batching_config={"max_operations": settings.batch_max_operations}

@@ -9,18 +9,23 @@ identical results, less per-field overhead (bench/RESULTS.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.types.field import StrawberryField
 
 
-def _attribute_resolver(name: str) -> Callable[[Any, GraphQLResolveInfo[Any]], Any]:
-    def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
-        return getattr(source, name)
+class AttributeResolver:
+    """Reads one attribute; the executor (``schema/executor.py``) recognises it and reads the
+    attribute itself, without building a resolve info."""
 
-    return resolve
+    __slots__ = ("attribute",)
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+
+    def __call__(self, source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
+        return getattr(source, self.attribute)
 
 
 def use_direct_attribute_resolvers(schema: GraphQLSchema) -> int:
@@ -40,6 +45,6 @@ def use_direct_attribute_resolvers(schema: GraphQLSchema) -> int:
                 and definition.python_name
                 and getattr(field.resolve, "_is_default", False)
             ):
-                field.resolve = _attribute_resolver(definition.python_name)
+                field.resolve = AttributeResolver(definition.python_name)
                 rewired += 1
     return rewired

@@ -28,6 +28,9 @@ from server import create_app
 from tests.api import GraphQLClient
 from tests.factories import Factory
 
+#: Every query a test sends is also run through graphql-core's own executor and compared.
+pytest_plugins = ["tests.differential"]
+
 #: Tests stand mid-period on a fixed date unless they move the clock.
 TEST_NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,648 @@
+"""An executor that plans each selection once and completes plain attribute fields cheaply.
+
+graphql-core completes every field the same generic way: a ``Path``, a resolve info, the
+resolver (for a plain field, Strawberry's wrapper chain or ``schema/fast_fields.py``'s
+``getattr``), an awaitable check and ``complete_value``'s chain of type tests. The users page
+completes ~6 000 fields, most of them plain attributes of objects that a list resolver already
+built (``schema/prefetch.py``), so that generic price is most of a request.
+
+``FastExecutor`` plans each (parent type, grouped field set) once and keeps the plan with the
+document (``schema/documents.py`` hands the same parsed document to every request with the
+same text). A plan step is one of:
+
+- ``__typename``: the parent type's name;
+- an *attribute field* (resolver is ``fast_fields.AttributeResolver``: no resolver, permission
+  or extension of its own) whose type is made of scalars, enums, lists and object types with no
+  ``is_type_of`` or Strawberry's generated one: read with ``getattr`` and completed inline, with
+  no resolve info, no ``Path`` for leaves and no awaitable per leaf;
+- anything else (resolvers, arguments, interfaces, unions, introspection): graphql-core's own
+  ``execute_field``, unchanged.
+
+Errors keep graphql-core's semantics exactly: the same messages, located at the same paths
+(built only when an error happens), non-null propagation through ``handle_field_error``.
+Unusual values (an awaitable or async iterable in an attribute) fall back to graphql-core's
+completion with a real resolve info. With resolve hooks (a middleware) every field takes the
+normal path. ``tests/platform/test_fast_executor.py`` and the suite-wide differential check
+(``tests/differential.py``) compare this executor with Strawberry's default one.
+
+The methods overridden here are not public API of graphql-core 3.3 (its docstrings say so):
+``pyproject.toml`` pins graphql-core and Strawberry to the versions this was checked against.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DirectiveNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    Node,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetailsList,
+    GroupedFieldSet,
+    collect_fields,
+)
+from graphql.execution.executor import invalid_return_type_error, to_nodes
+from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.fast_fields import AttributeResolver
+
+#: How many documents keep their plans (the same bound as the parse cache).
+PLANNED_DOCUMENTS = 256
+
+#: Types of attribute values that are neither awaitable nor exceptions: completed inline.
+#: Enum classes join the first time one of their members is completed.
+_PLAIN_TYPES: set[type] = {str, int, float, bool, Decimal, date, datetime}
+#: What completed fields mostly are (objects, lists, leaves, null): surely not awaitable.
+_SYNC_RESULTS = frozenset({dict, list, str, int, float, bool, type(None)})
+
+
+class Kind(Enum):
+    NON_NULL = "non-null"
+    LIST = "list"
+    LEAF = "leaf"
+    OBJECT = "object"
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How a value of one output type is completed without a resolve info."""
+
+    kind: Kind
+    graphql_type: GraphQLOutputType
+    inner: Shape | None = None
+    is_type_of: Any = None  # Strawberry's generated check, which ignores its info argument
+
+    @property
+    def leaf_type(self) -> GraphQLLeafType | None:
+        """The leaf type when the whole shape is a (possibly non-null) scalar or enum."""
+        shape = self.inner if self.kind is Kind.NON_NULL else self
+        if shape is not None and shape.kind is Kind.LEAF:
+            return shape.graphql_type  # type: ignore[return-value]
+        return None
+
+
+def _is_strawberry_generated(is_type_of: Any) -> bool:
+    # Strawberry gives every type that implements an interface (``Node`` types, so every
+    # edge's node) an ``is_type_of`` that only tests the object's class and ignores the info.
+    return getattr(is_type_of, "__module__", "") == "strawberry.schema.schema_converter" and (
+        getattr(is_type_of, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
+    )
+
+
+def shape_of(graphql_type: GraphQLOutputType) -> Shape | None:
+    """The shape of a type the fast path completes, or None (graphql-core completes it)."""
+    if isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        inner = shape_of(graphql_type.of_type)
+        if inner is None:
+            return None
+        kind = Kind.NON_NULL if isinstance(graphql_type, GraphQLNonNull) else Kind.LIST
+        return Shape(kind, graphql_type, inner)
+    if is_leaf_type(graphql_type):
+        return Shape(Kind.LEAF, graphql_type)
+    if isinstance(graphql_type, GraphQLObjectType):
+        is_type_of = graphql_type.is_type_of
+        if is_type_of is not None and not _is_strawberry_generated(is_type_of):
+            return None
+        return Shape(Kind.OBJECT, graphql_type, is_type_of=is_type_of)
+    return None  # interfaces and unions need their type resolver, which takes the info
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One response key of a planned selection."""
+
+    response_name: str
+    field_details_list: FieldDetailsList
+    #: ``getattr`` name of an attribute field; None for ``__typename`` and normal fields.
+    attribute: str | None = None
+    shape: Shape | None = None
+    leaf_type: GraphQLLeafType | None = None
+    #: The leaf type's ``coerce_output_value``, for the inline path of ``execute_fields``.
+    coerce: Any = None
+    non_null_leaf: bool = False
+    typename: str | None = None
+    null_message: str = ""
+    field_def: Any = None
+    parent_type: GraphQLObjectType | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    steps: list[Step]
+    fast: int  # attribute fields and __typename: how many skip graphql-core's generic work
+
+
+def plan_selection(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+) -> Plan:
+    steps: list[Step] = []
+    fast = 0
+    for response_name, field_details_list in grouped_field_set.items():
+        node = field_details_list[0].node
+        field_name = node.name.value
+        if field_name == "__typename":
+            steps.append(Step(response_name, field_details_list, typename=parent_type.name))
+            fast += 1
+            continue
+        field_def = schema.get_field(parent_type, field_name)
+        if field_def is None:
+            continue  # graphql-core leaves unknown fields out of the response as well
+        resolve = field_def.resolve
+        shape = shape_of(field_def.type) if isinstance(resolve, AttributeResolver) else None
+        if shape is None or field_def.args or node.arguments:
+            steps.append(Step(response_name, field_details_list))
+            continue
+        assert isinstance(resolve, AttributeResolver)
+        leaf_type = shape.leaf_type
+        steps.append(
+            Step(
+                response_name,
+                field_details_list,
+                attribute=resolve.attribute,
+                shape=shape,
+                leaf_type=leaf_type,
+                coerce=leaf_type.coerce_output_value if leaf_type is not None else None,
+                non_null_leaf=leaf_type is not None and shape.kind is Kind.NON_NULL,
+                null_message=(
+                    f"Cannot return null for non-nullable field {parent_type.name}.{field_name}."
+                ),
+                field_def=field_def,
+                parent_type=parent_type,
+            )
+        )
+        fast += 1
+    return Plan(steps, fast)
+
+
+def _directives_use_variables(operation: OperationDefinitionNode, fragments: Iterable[Any]) -> bool:
+    """Whether field collection can depend on the request (``@skip(if: $var)``, fragment
+    arguments): then collected fields are planned per request instead of per document."""
+    stack: list[Any] = [operation.selection_set, *(f.definition for f in fragments)]
+    for fragment in fragments:
+        if fragment.variable_signatures:
+            return True
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FragmentSpreadNode) and node.arguments:
+            return True
+        for directive in getattr(node, "directives", None) or ():
+            assert isinstance(directive, DirectiveNode)
+            if any(_uses_variable(argument) for argument in directive.arguments or ()):
+                return True
+        selection_set = getattr(node, "selection_set", None)
+        if isinstance(selection_set, SelectionSetNode):
+            stack.extend(selection_set.selections)
+        elif isinstance(node, SelectionSetNode):
+            stack.extend(node.selections)
+    return False
+
+
+def _uses_variable(argument: ArgumentNode) -> bool:
+    stack: list[Node] = [argument.value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, VariableNode):
+            return True
+        for key in value.keys:
+            child = getattr(value, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(item for item in child if isinstance(item, Node))
+    return False
+
+
+@dataclass(slots=True)
+class DocumentPlans:
+    """Everything planned for one operation of one cached document (of one schema: no
+    reference back to the schema, which keys the weak dictionary holding this)."""
+
+    operation: OperationDefinitionNode
+    #: False when collection depends on variables: plans are then kept per request only.
+    static: bool
+    root: dict[str, CollectedFields] = field(default_factory=dict)
+    subfields: dict[tuple[str, int], tuple[FieldDetailsList, CollectedFields]] = field(
+        default_factory=dict
+    )
+    plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = field(default_factory=dict)
+
+
+#: Per schema (dropped with it), the plans of its most recent documents by operation identity.
+_documents_of: weakref.WeakKeyDictionary[GraphQLSchema, OrderedDict[int, DocumentPlans]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _document_plans(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Iterable[Any]
+) -> DocumentPlans:
+    _documents = _documents_of.get(schema)
+    if _documents is None:
+        _documents = _documents_of[schema] = OrderedDict()
+    key = id(operation)
+    plans = _documents.get(key)
+    if plans is not None and plans.operation is operation:
+        _documents.move_to_end(key)
+        return plans
+    static = not _directives_use_variables(operation, fragments)
+    plans = DocumentPlans(operation, static=static)
+    _documents[key] = plans
+    if len(_documents) > PLANNED_DOCUMENTS:
+        _documents.popitem(last=False)
+    return plans
+
+
+class FastExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with planned selections and inline attribute fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # Strawberry always passes a manager; it wraps resolvers only when it has middleware.
+        self.fast = manager is None or not manager.middlewares
+        self.document_plans = _document_plans(self.schema, self.operation, self.fragments.values())
+        self.request_plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
+
+    # Planning -----------------------------------------------------------------------------
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Sequence[Any],
+    ) -> Any:
+        document = self.document_plans
+        if document.static and not new_defer_usages:
+            # Collection is a function of the document alone: reuse the first request's field
+            # set, so the plans keyed by its identity (and its sub-selections') are reused.
+            collected = document.root.get(root_type.name)
+            if collected is None:
+                collected = collect_fields(
+                    self.schema,
+                    self.fragments,
+                    self.variable_values,
+                    root_type,
+                    self.operation,
+                    self.hide_suggestions,
+                )
+                document.root[root_type.name] = collected
+            grouped_field_set = collected[0]
+        return super().execute_collected_root_fields(
+            root_type, root_value, grouped_field_set, serially, new_defer_usages
+        )
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        document = self.document_plans
+        if not document.static:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (return_type.name, id(field_details_list))
+        cached = document.subfields.get(key)
+        if cached is not None and cached[0] is field_details_list:
+            return cached[1]
+        collected = super().collect_subfields(return_type, field_details_list)
+        document.subfields[key] = (field_details_list, collected)
+        return collected
+
+    def plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        store = self.document_plans.plans if self.document_plans.static else self.request_plans
+        key = (parent_type.name, id(grouped_field_set))
+        cached = store.get(key)
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        plan = plan_selection(self.schema, parent_type, grouped_field_set)
+        store[key] = (grouped_field_set, plan)  # the field set is kept so its id stays unique
+        return plan
+
+    # Execution ----------------------------------------------------------------------------
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        if not self.fast:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        plan = self.plan(parent_type, grouped_field_set)
+        if not plan.fast:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        plain_types = _PLAIN_TYPES
+        try:
+            for step in plan.steps:
+                name = step.response_name
+                if step.typename is not None:
+                    results[name] = step.typename
+                    continue
+                coerce = step.coerce
+                if coerce is not None:
+                    # A scalar or enum attribute: the common case, inline. Anything unusual (an
+                    # exception or awaitable as the value, a failed coercion) goes the long way.
+                    try:
+                        value = getattr(source_value, step.attribute)  # type: ignore[arg-type]
+                        if value is None:
+                            if step.non_null_leaf:
+                                raise TypeError(step.null_message)
+                            results[name] = None
+                            continue
+                        if type(value) in plain_types:
+                            coerced = coerce(value)
+                            if coerced is not None and coerced is not Undefined:
+                                results[name] = coerced
+                                continue
+                    except Exception as raw_error:
+                        self.attribute_error(step, path, raw_error)
+                        results[name] = None
+                        continue
+                if step.attribute is not None:
+                    result = self.complete_attribute(step, source_value, path, position_context)
+                else:
+                    result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        step.field_details_list,
+                        Path(path, name, parent_type.name),
+                        position_context,
+                    )
+                    if result is Undefined:
+                        continue
+                results[name] = result
+                if type(result) not in _SYNC_RESULTS and is_awaitable(result):
+                    awaitable_fields.append(name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self._gather_fields(results, awaitable_fields)
+
+    @staticmethod
+    async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> Any:
+        if len(awaitable_fields) == 1:
+            name = awaitable_fields[0]
+            results[name] = await results[name]
+        else:
+            awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+        return results
+
+    def complete_attribute(
+        self, step: Step, source: Any, parent_path: Path | None, position_context: Any
+    ) -> Any:
+        """``execute_field`` for an attribute field, without the resolve info."""
+        field_path: Path | None = None
+        try:
+            value = getattr(source, step.attribute)  # type: ignore[arg-type]
+            leaf_type = step.leaf_type
+            if leaf_type is not None and not self.is_awaitable(value):
+                if isinstance(value, Exception):
+                    raise value
+                if value is None or value is Undefined:
+                    if step.non_null_leaf:
+                        raise TypeError(step.null_message)
+                    return None
+                if isinstance(value, Enum):
+                    _PLAIN_TYPES.add(type(value))  # enum members: plain from now on
+                return self.complete_leaf_value(leaf_type, value)
+            field_path = Path(parent_path, step.response_name, step.parent_type.name)  # type: ignore[union-attr]
+            if self.is_awaitable(value):
+                return self.complete_awaitable_value(
+                    step.field_def.type,
+                    step.field_details_list,
+                    self.info_for(step, field_path),
+                    field_path,
+                    value,
+                    position_context,
+                )
+            completed = self.complete_shape(
+                step.shape,  # type: ignore[arg-type]
+                step,
+                field_path,
+                value,
+                position_context,
+            )
+            if self.is_awaitable(completed):
+                return self._await_field(step, field_path, completed)
+            return completed
+        except Exception as raw_error:
+            self.attribute_error(step, parent_path, raw_error, field_path)
+            return None
+
+    def attribute_error(
+        self,
+        step: Step,
+        parent_path: Path | None,
+        raw_error: Exception,
+        field_path: Path | None = None,
+    ) -> None:
+        """``execute_field``'s error handling; the field's path is built only now."""
+        if field_path is None:
+            field_path = Path(parent_path, step.response_name, step.parent_type.name)  # type: ignore[union-attr]
+        self.handle_field_error(raw_error, step.field_def.type, step.field_details_list, field_path)
+
+    async def _await_field(self, step: Step, path: Path, completed: Awaitable[Any]) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, step.field_def.type, step.field_details_list, path)
+            return None
+
+    def info_for(self, step: Step, path: Path) -> GraphQLResolveInfo[Any]:
+        """A real resolve info, for the rare values graphql-core's completion must handle."""
+        return self.build_resolve_info(
+            step.field_def,
+            to_nodes(step.field_details_list),
+            step.parent_type,  # type: ignore[arg-type]
+            path,
+        )
+
+    def complete_shape(
+        self, shape: Shape, step: Step, path: Path, result: Any, position_context: Any
+    ) -> Any:
+        """``complete_value`` for a planned shape (same checks, same order, same messages)."""
+        if isinstance(result, Exception):
+            raise result
+        kind = shape.kind
+        if kind is Kind.NON_NULL:
+            completed = self.complete_shape(
+                shape.inner,  # type: ignore[arg-type]
+                step,
+                path,
+                result,
+                position_context,
+            )
+            if completed is None:
+                raise TypeError(step.null_message)
+            return completed
+        if result is None or result is Undefined:
+            return None
+        if kind is Kind.LEAF:
+            return self.complete_leaf_value(shape.graphql_type, result)  # type: ignore[arg-type]
+        if kind is Kind.OBJECT:
+            object_type: GraphQLObjectType = shape.graphql_type  # type: ignore[assignment]
+            if shape.is_type_of is not None and not shape.is_type_of(result, None):
+                raise invalid_return_type_error(object_type, result, step.field_details_list)
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, step.field_details_list
+            )
+            if not new_defer_usages and position_context is None:
+                return self.execute_fields(
+                    object_type, result, path, grouped_field_set, position_context
+                )
+            return self.execute_collected_subfields(
+                object_type, result, path, grouped_field_set, new_defer_usages, position_context
+            )
+        if self.is_async_iterable(result):
+            return self.complete_list_value(
+                shape.graphql_type,  # type: ignore[arg-type]
+                step.field_details_list,
+                self.info_for(step, path),
+                path,
+                result,
+                position_context,
+            )
+        if not is_iterable(result):
+            parent = step.parent_type.name  # type: ignore[union-attr]
+            field_name = step.field_details_list[0].node.name.value
+            raise GraphQLError(
+                f"Expected Iterable, but did not find one for field '{parent}.{field_name}'."
+            )
+        return self.complete_list(shape, step, path, result, position_context)
+
+    def complete_list(
+        self, shape: Shape, step: Step, path: Path, items: Iterable[Any], position_context: Any
+    ) -> Any:
+        item_shape: Shape = shape.inner  # type: ignore[assignment]
+        item_type = item_shape.graphql_type
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        for index, item in enumerate(items):
+            item_path = Path(path, index, None)
+            if is_awaitable(item):
+                completed.append(
+                    self.complete_awaitable_list_item_value(
+                        item,
+                        item_type,
+                        step.field_details_list,
+                        self.info_for(step, path),
+                        item_path,
+                        position_context,
+                    )
+                )
+                awaitable_indices.append(index)
+                continue
+            try:
+                value = self.complete_shape(item_shape, step, item_path, item, position_context)
+                if type(value) not in _SYNC_RESULTS and is_awaitable(value):
+                    value = self._await_item(step, item_type, item_path, value)
+                    awaitable_indices.append(index)
+                completed.append(value)
+            except Exception as raw_error:
+                try:
+                    self.handle_field_error(
+                        raw_error, item_type, step.field_details_list, item_path
+                    )
+                except Exception:
+                    if awaitable_indices:
+                        self.settle_in_background([completed[i] for i in awaitable_indices])
+                    raise
+                completed.append(None)
+        if not awaitable_indices:
+            return completed
+        return self._gather_items(completed, awaitable_indices)
+
+    async def _await_item(
+        self, step: Step, item_type: GraphQLOutputType, path: Path, value: Awaitable[Any]
+    ) -> Any:
+        try:
+            return await value
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, step.field_details_list, path)
+            return None
+
+    @staticmethod
+    async def _gather_items(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
+        if len(awaitable_indices) == 1:
+            index = awaitable_indices[0]
+            completed[index] = await completed[index]
+        else:
+            awaited = await gather_with_cancel(*(completed[i] for i in awaitable_indices))
+            for index, value in zip(awaitable_indices, awaited, strict=True):
+                completed[index] = value
+        return completed
+
+
+def fast_fields_in(schema: GraphQLSchema, document_text: str) -> tuple[int, int]:
+    """(fast, total) planned steps of a document's selections: a check that the fast path is
+    engaged (tests fail if it silently turns off)."""
+    from graphql import parse
+    from graphql.execution import Executor
+
+    executor = Executor.build(schema, parse(document_text))
+    assert not isinstance(executor, list), executor
+    fast = total = 0
+    pending: list[tuple[GraphQLObjectType, GroupedFieldSet]] = []
+    root_type = schema.get_root_type(executor.operation.operation)
+    assert root_type is not None
+    grouped, _, _ = collect_fields(
+        schema, executor.fragments, executor.variable_values, root_type, executor.operation
+    )
+    pending.append((root_type, grouped))
+    while pending:
+        parent_type, grouped = pending.pop()
+        plan = plan_selection(schema, parent_type, grouped)
+        fast += plan.fast
+        total += len(plan.steps)
+        for step in plan.steps:
+            if step.typename is not None:
+                continue
+            field_def = schema.get_field(parent_type, step.field_details_list[0].node.name.value)
+            assert field_def is not None
+            named = field_def.type
+            while isinstance(named, GraphQLNonNull | GraphQLList):
+                named = named.of_type
+            if isinstance(named, GraphQLObjectType):
+                sub, _, _ = executor.collect_subfields(named, step.field_details_list)
+                pending.append((named, sub))
+    return fast, total
+
+
+__all__ = ["FastExecutor", "fast_fields_in", "shape_of"]

@@ -1,0 +1,265 @@
+"""The fast executor (schema/executor.py) against graphql-core's own, result for result.
+
+Three layers: a small schema built for the edge cases (errors, null propagation through non-null
+fields, error paths, aliases, fragments, @skip/@include, __typename, interfaces and unions);
+a few hundred queries generated from the served schema and sent with a token on demo data
+(``tests/differential.py`` replays every query through both executors and fails the test on any
+difference); and a check that the fast path is engaged on the pages it exists for.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from typing import Annotated, Any
+
+import graphql
+import pytest
+import strawberry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import nodes, queries
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from bench.operations import CONTACTS_PAGE, USERS_PAGE
+from db.demo import DEMO_PASSWORD, seed_demo
+from schema import build_schema
+from schema.executor import FastExecutor, fast_fields_in
+from schema.fast_fields import use_direct_attribute_resolvers
+from tests.differential import _canonical
+
+# --- a schema made for the edge cases -----------------------------------------------------
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Leaf(Named):
+    colour: Colour
+    tags: list[str]
+    maybe: str | None = None
+
+
+@strawberry.type
+class Branch(Named):
+    leaves: list[Leaf]
+    strict_leaves: list[Leaf] | None
+    nullable_leaves: list[Leaf | None]
+    first: Leaf | None
+    required: str  # None in some rows: a non-null violation
+    count: int
+
+    @strawberry.field
+    def failing(self) -> str | None:
+        raise ValueError("failing resolver")
+
+
+class Exploding(Leaf):
+    """A leaf whose ``name`` attribute raises: an error in an attribute field."""
+
+    def __init__(self) -> None:
+        self.colour = Colour.RED
+        self.tags = []
+        self.maybe = None
+
+    @property
+    def name(self) -> str:  # type: ignore[override]  # a raising attribute is the point
+        raise RuntimeError("attribute exploded")
+
+
+Thing = Annotated[Leaf | Branch, strawberry.union("Thing")]
+
+
+def _leaf(name: str, **extra: Any) -> Leaf:
+    return Leaf(name=name, colour=extra.pop("colour", Colour.BLUE), tags=["a", "b"], **extra)
+
+
+BRANCHES = [
+    Branch(
+        name="one",
+        leaves=[_leaf("l1"), _leaf("l2", maybe="m")],
+        strict_leaves=[_leaf("s1")],
+        nullable_leaves=[None, _leaf("n1")],
+        first=_leaf("f1", colour=Colour.RED),
+        required="yes",
+        count=2,
+    ),
+    Branch(
+        name="two",
+        leaves=[_leaf("l3"), Exploding()],
+        strict_leaves=[Exploding()],
+        nullable_leaves=[Exploding()],
+        first=None,
+        required=None,  # type: ignore[arg-type]
+        count=0,
+    ),
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def branches(self) -> list[Branch]:
+        return BRANCHES
+
+    @strawberry.field
+    def strict_branches(self) -> list[Branch] | None:
+        return BRANCHES
+
+    @strawberry.field
+    def named(self) -> list[Named]:
+        return [BRANCHES[0], _leaf("solo")]
+
+    @strawberry.field
+    def things(self) -> list[Thing]:
+        return [_leaf("t1"), BRANCHES[0]]
+
+    @strawberry.field
+    async def later(self) -> Branch:
+        return BRANCHES[0]
+
+
+EDGE_CASES = [
+    "{ branches { name count leaves { name colour tags maybe } first { name } } }",
+    "{ branches { __typename n: name c1: count c2: count leaves { t: __typename name } } }",
+    # An attribute that raises inside a nullable list item, and a non-null violation.
+    "{ branches { name leaves { name } } }",
+    "{ branches { required } }",
+    "{ strictBranches { name required } }",
+    "{ strictBranches { strictLeaves { name } } }",
+    "{ branches { nullableLeaves { name colour } } }",
+    "{ branches { failing name } }",
+    "{ later { name leaves { name } } }",
+    "query($s: Boolean!) { branches { name @skip(if: $s) count @include(if: $s) } }",
+    "{ branches { name @skip(if: true) count @include(if: false) maybe: count } }",
+    "fragment L on Leaf { name colour } { branches { leaves { ...L tags } first { ...L } } }",
+    "{ branches { ... on Branch { name } ... @include(if: true) { count } } }",
+    "{ named { __typename name ... on Leaf { colour } ... on Branch { count } } }",
+    "{ things { __typename ... on Leaf { name tags } ... on Branch { name count } } }",
+    "{ branches { name } branches { count } }",
+]
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    fast = strawberry.Schema(
+        query=Query, types=[Leaf, Branch], execution_context_class=FastExecutor
+    )
+    rewired = use_direct_attribute_resolvers(fast._schema)
+    assert rewired >= 10, rewired
+    reference = copy.copy(fast)
+    reference.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    return fast, reference
+
+
+@pytest.mark.parametrize("query", EDGE_CASES)
+@pytest.mark.parametrize("skip", [True, False])
+async def test_edge_cases_match_graphql_core(query: str, skip: bool) -> None:
+    fast, reference = _schemas()
+    variables = {"s": skip} if "$s" in query else None
+    # Twice each: the second run reuses the plans of the first.
+    for _ in range(2):
+        mine = await fast.execute(query, variable_values=variables)
+        theirs = await reference.execute(query, variable_values=variables)
+        assert _canonical(mine) == _canonical(theirs)
+
+
+async def test_errors_and_null_propagation_are_reported_where_graphql_core_reports_them() -> None:
+    fast, _ = _schemas()
+    result = await fast.execute("{ strictBranches { name required } }")
+    # ``required`` is non-null: the null bubbles to the nearest nullable parent.
+    assert result.data == {"strictBranches": None}
+    assert [(e.message, e.path) for e in result.errors or ()] == [
+        (
+            "Cannot return null for non-nullable field Branch.required.",
+            ["strictBranches", 1, "required"],
+        )
+    ]
+    # An attribute that raises, under non-null types all the way up: the whole data is null.
+    result = await fast.execute("{ branches { leaves { name } } }")
+    assert result.data is None
+    assert [(e.message, e.path) for e in result.errors or ()] == [
+        ("attribute exploded", ["branches", 1, "leaves", 1, "name"])
+    ]
+    # The same under a nullable list item: only that item is null.
+    result = await fast.execute("{ branches { nullableLeaves { name } } }")
+    assert result.data == {
+        "branches": [
+            {"nullableLeaves": [None, {"name": "n1"}]},
+            {"nullableLeaves": [None]},
+        ]
+    }
+    assert [e.path for e in result.errors or ()] == [["branches", 1, "nullableLeaves", 0, "name"]]
+
+
+# --- generated queries over the served schema, on demo data ---------------------------------
+
+
+def _generated_queries(count: int) -> list[str]:
+    sdl = build_schema().as_str()
+    scalars = {
+        "Date": st.just(nodes.String("2026-03-15")),
+        "DateTime": st.just(nodes.String("2026-03-15T12:00:00+00:00")),
+        "Decimal": st.just(nodes.String("10.00")),
+    }
+    found: list[str] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(queries(sdl, custom_scalars=scalars, allow_x00=False))
+    def collect(query: str) -> None:
+        found.append(query)
+
+    collect()
+    return found
+
+
+async def test_generated_queries_match_graphql_core(api, sessionmaker, clock, differential):
+    await seed_demo(sessionmaker, now=clock.now())
+    login = await api.data(
+        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
+        "{ token } }",
+        {"p": DEMO_PASSWORD},
+    )
+    token = login["login"]["token"]
+    generated = _generated_queries(300)
+    assert len(generated) >= 200
+    for query in [*generated, USERS_PAGE, CONTACTS_PAGE]:
+        response = await api.post(query, token=token)
+        assert response.status_code in (200, 400), response.text
+    # Every one of them went through both executors (the plugin fails the test on a difference).
+    assert differential.compared >= len(generated)
+
+
+# --- the fast path is engaged -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("document", "at_least"), [(USERS_PAGE, 25), (CONTACTS_PAGE, 14)])
+def test_the_pages_are_completed_on_the_fast_path(document: str, at_least: int) -> None:
+    """Fails if the fast path silently turns off (a rename in Strawberry or graphql-core)."""
+    fast, total = fast_fields_in(build_schema()._schema, document)
+    assert fast >= at_least, (fast, total)
+
+
+def test_resolve_hooks_take_the_normal_path() -> None:
+    fast, _ = _schemas()
+    executor = FastExecutor.build(
+        fast._schema,
+        graphql.parse("{ branches { name } }"),
+        middleware=graphql.MiddlewareManager(lambda next_, root, info, **a: next_(root, info, **a)),
+    )
+    assert isinstance(executor, FastExecutor)
+    assert not executor.fast
