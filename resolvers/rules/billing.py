@@ -386,9 +386,9 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
     Validation (ValueError): counts non-negative, cancel_removal <= pending_removal_seats,
     schedule_removal <= renewing seats, `at` aware and inside the period.
 
-    immediate_charge = buy x prorate(seat_price, period, at): per-seat proration rounded once per
-    seat, so N single purchases sum to one purchase of N, to the cent (rounding the total once
-    could differ by a cent from the sum of the single charges the ledger would hold).
+    immediate_charge = prorate(buy x seat_price, period, at): the line is prorated and rounded
+    half-up to the cent once, as Stripe prorates a subscription item's quantity (SPEC), so three
+    seats cost round(3 x price x fraction), not 3 x round(price x fraction).
     Cancelled and scheduled removals cost nothing now. Scheduled removals stay billable until
     period.end, so billable_seats_after = billable + buy; next_invoice_after bills
     renewing + buy + cancel_removal - schedule_removal seats.
@@ -412,8 +412,7 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
 
     period = state.period
     seat_price = round_cents(state.seat_price)
-    per_seat = prorate(seat_price, period, at)
-    charge = round_cents(per_seat * change.buy)
+    charge = prorate(seat_price * change.buy, period, at)
     renewing_after = (
         state.renewing_seats + change.buy + change.cancel_removal - change.schedule_removal
     )
