@@ -34,6 +34,7 @@ from resolvers.billing.subscriptions import SubscriptionView, read_subscription
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import encode_global_id
+from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 
 
@@ -181,6 +182,21 @@ async def lock_billing(session: AsyncSession, account_id: int, now: datetime) ->
     await roll_over_if_due(session, account_id, now)
     view = await read_subscription(session, account_id)
     return BillingSnapshot(view=view, counts=await seat_counts(session, account_id))
+
+
+async def read_billing_state(ctx: RequestContext) -> rules.BillingState:
+    """The viewer's billing state as things stand (the request already rolled the period over)."""
+    async with ctx.db.read() as session:
+        view = await read_subscription(session, ctx.viewer.account_id)
+        counts = await seat_counts(session, ctx.viewer.account_id)
+    return BillingSnapshot(view=view, counts=counts).state
+
+
+async def upcoming_invoice(ctx: RequestContext) -> rules.Invoice:
+    """The next invoice as things stand (admins only): the very function previews use for
+    ``nextInvoiceBefore``, so the two always agree."""
+    require_admin(ctx)
+    return rules.upcoming_invoice(await read_billing_state(ctx))
 
 
 def proration_instant(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -27,6 +27,7 @@ __all__ = [
     "BillingPeriod",
     "BillingPreview",
     "BillingState",
+    "Invoice",
     "Money",
     "SeatChange",
     "Tier",
@@ -42,6 +43,7 @@ __all__ = [
     "prorate",
     "round_cents",
     "tier_upgrade_charge_date",
+    "upcoming_invoice",
 ]
 
 CENT = Decimal("0.01")
@@ -358,13 +360,67 @@ class BillingPreview:
     lines: tuple[BillingLine, ...]
 
 
-def _invoice(renewing_seats: int, seat_price: Decimal, tier: Tier) -> Decimal:
-    return round_cents(Decimal(renewing_seats) * seat_price + tier.price)
+@dataclass(frozen=True)
+class Invoice:
+    """The invoice issued at the next bill date for the following period, as things stand."""
+
+    date: datetime  # the next bill date
+    currency: str
+    period: BillingPeriod  # the period it pays for
+    lines: tuple[BillingLine, ...]
+    subtotal: Decimal
+    total: Decimal
+
+
+def upcoming_invoice(state: BillingState) -> Invoice:
+    """The next invoice: renewing seats x seat price, the contact tier, and (at zero) the seats
+    leaving at the bill date, so a reader sees why they are not billed.
+
+    The one computation of "the next invoice": previews' next_invoice_before/after use it too.
+    Credits would be lines with a negative amount; the billing model has none outstanding yet.
+    """
+    following = next_period(state.period, anchor_day_of(state.period))
+    seat_price = round_cents(state.seat_price)
+
+    def line(description: str, quantity: int, unit_price: Decimal, amount: Decimal) -> BillingLine:
+        return BillingLine(
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            amount=amount,
+            prorated=False,
+            period_start=following.start,
+            period_end=following.end,
+        )
+
+    renewing = state.renewing_seats
+    lines = [line("Seats", renewing, seat_price, round_cents(renewing * seat_price))]
+    if state.pending_removal_seats:
+        leaving = state.pending_removal_seats
+        lines.append(
+            line(
+                _plural(leaving, "Seat leaving at the bill date", "Seats leaving at the bill date"),
+                leaving,
+                seat_price,
+                _ZERO,
+            )
+        )
+    tier = state.tier
+    lines.append(line(f"Contact tier {tier.limit:,}", 1, tier.price, round_cents(tier.price)))
+    subtotal = round_cents(sum((item.amount for item in lines), _ZERO))
+    return Invoice(
+        date=state.period.end,
+        currency=state.currency,
+        period=following,
+        lines=tuple(lines),
+        subtotal=subtotal,
+        total=subtotal,  # no tax or discounts in this billing model
+    )
 
 
 def next_invoice(state: BillingState) -> Decimal:
     """The invoice at period.end, for the following period: renewing seats + current tier."""
-    return _invoice(state.renewing_seats, state.seat_price, state.tier)
+    return upcoming_invoice(state).total
 
 
 @dataclass(frozen=True)
@@ -413,9 +469,6 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
     period = state.period
     seat_price = round_cents(state.seat_price)
     charge = prorate(seat_price * change.buy, period, at)
-    renewing_after = (
-        state.renewing_seats + change.buy + change.cancel_removal - change.schedule_removal
-    )
     following = next_period(period, anchor_day_of(period))
 
     lines: list[BillingLine] = []
@@ -453,7 +506,15 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
         currency=state.currency,
         immediate_charge=charge,
         next_invoice_before=next_invoice(state),
-        next_invoice_after=_invoice(renewing_after, state.seat_price, state.tier),
+        next_invoice_after=next_invoice(
+            replace(
+                state,
+                billable_seats=state.billable_seats + change.buy,
+                pending_removal_seats=state.pending_removal_seats
+                - change.cancel_removal
+                + change.schedule_removal,
+            )
+        ),
         next_bill_date=period.end,
         billable_seats_before=state.billable_seats,
         billable_seats_after=state.billable_seats + change.buy,
@@ -507,7 +568,7 @@ def preview_tier_change(
         currency=state.currency,
         immediate_charge=charge,
         next_invoice_before=next_invoice(state),
-        next_invoice_after=_invoice(state.renewing_seats, state.seat_price, after),
+        next_invoice_after=next_invoice(replace(state, tier=after)),
         next_bill_date=state.period.end,
         billable_seats_before=state.billable_seats,
         billable_seats_after=state.billable_seats,
