@@ -259,9 +259,11 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
                 session, ctx, change, preview, billed_before, billed_before + 1
             )
             details.update(outcome.audit_details())
-        audit.record_for(
-            session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
-        )
+            change.audit("contact.create", encode_global_id("Contact", contact.id), details)
+        else:
+            audit.record_for(
+                session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
+            )
     return contact
 
 
@@ -460,9 +462,7 @@ async def set_marketing_status(
             session, ctx, plan.change, plan.preview, plan.billed_before, plan.billed_after
         )
         if updated or outcome.ledger_operation_id is not None:
-            audit.record_for(
-                session,
-                ctx,
+            plan.change.audit(
                 "contact.set_marketing_status",
                 encode_global_id("Account", viewer.account_id),
                 {

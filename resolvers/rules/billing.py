@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 __all__ = [
     "CENT",
@@ -341,6 +342,7 @@ class BillingLine:
     prorated: bool
     period_start: datetime
     period_end: datetime
+    item: Literal["SEATS", "CONTACT_TIER"] = "SEATS"  # what the line bills for
 
 
 @dataclass(frozen=True)
@@ -406,7 +408,8 @@ def upcoming_invoice(state: BillingState) -> Invoice:
             )
         )
     tier = state.tier
-    lines.append(line(f"Contact tier {tier.limit:,}", 1, tier.price, round_cents(tier.price)))
+    tier_line = line(f"Contact tier {tier.limit:,}", 1, tier.price, round_cents(tier.price))
+    lines.append(replace(tier_line, item="CONTACT_TIER"))
     subtotal = round_cents(sum((item.amount for item in lines), _ZERO))
     return Invoice(
         date=state.period.end,
@@ -560,6 +563,7 @@ def preview_tier_change(
                 prorated=True,
                 period_start=at,
                 period_end=state.period.end,
+                item="CONTACT_TIER",
             ),
         )
 
