@@ -22,6 +22,7 @@ from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.auth.signin import SignInMutation
 from schema.billing import BillingQuery
+from schema.billing.ledger import BillingLedgerQuery
 from schema.billing.preview import BillingPreviewQuery
 from schema.contacts import ContactsQuery
 from schema.contacts.marketing import (
@@ -62,6 +63,7 @@ class Query(
     MarketingQuery,
     NotificationsQuery,
     BillingPreviewQuery,
+    BillingLedgerQuery,
 ):
     pass
 
