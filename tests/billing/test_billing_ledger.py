@@ -99,6 +99,7 @@ async def test_a_ledger_page_costs_the_same_statements_for_5_or_50_entries(
         statements.reset()
         entries = await _ledger(api, acme.owner.token, first=first)
         assert len(entries) == first
-        return statements.count
+        count: int = statements.count
+        return count
 
     assert await cost(5) == await cost(50)
