@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -155,7 +156,18 @@ class CsvExport:
     filename: str
     content_type: str
     row_count: int
-    content: str
+    text: strawberry.Private[str]
+    mark_taken: strawberry.Private[Callable[[], Awaitable[None]]]
+
+    @strawberry.field(
+        description=(
+            "The CSV itself. Asking for it records the export as taken (what closePortfolio's "
+            "EXPORT_REQUIRED checks); asking only for rowCount or filename records nothing."
+        )
+    )
+    async def content(self) -> str:
+        await self.mark_taken()
+        return self.text
 
 
 def _gid(type_name: str, pk: int) -> strawberry.ID:
@@ -203,8 +215,9 @@ class PortfolioExportQuery:
         ctx.require_viewer()
         export = await take_portfolio_export(ctx, str(portfolio_id), kind)
         return CsvExport(
-            filename=export.filename,
-            content_type=export.content_type,
-            row_count=export.row_count,
-            content=export.text,
+            filename=export.file.filename,
+            content_type=export.file.content_type,
+            row_count=export.file.row_count,
+            text=export.file.text,
+            mark_taken=export.mark_taken,
         )
