@@ -394,7 +394,7 @@ async def _plan(
     at = change.prorate_at(data.proration_date)
     await _check_ids_exist(session, ctx, selection)
     target = and_(*selection.conditions)
-    billed = cast(ColumnElement[bool], billed_as_marketing(ctx.now))
+    billed = billed_as_marketing(ctx.now)
 
     def count_of(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
