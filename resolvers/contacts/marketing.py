@@ -201,6 +201,17 @@ class CreateContactData:
     email: str | None
     source: ContactSource
     marketing_status: MarketingStatus | None
+    proration_date: datetime | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class CreateContactResult:
+    """The contact created (None for a dry run) and what it costs (None when it cannot cost:
+    a non-marketing contact, unless it was a dry run)."""
+
+    contact: Contact | None
+    preview: billing_rules.BillingPreview | None
 
 
 def _validate_contact(data: CreateContactData) -> CreateContactData:
@@ -215,7 +226,7 @@ def _validate_contact(data: CreateContactData) -> CreateContactData:
     return replace(data, name=name, email=email or None)
 
 
-async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contact:
+async def create_contact(ctx: RequestContext, data: CreateContactData) -> CreateContactResult:
     viewer = ctx.require_viewer()
     data = _validate_contact(data)
     async with billing_transaction(ctx) as session:
@@ -236,12 +247,18 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
                 "marketingStatus",
             )
         details: dict[str, object] = {"source": data.source.value, "marketing_status": status.value}
-        if status is MarketingStatus.MARKETING:
-            change = await BillingChange.begin(session, ctx)
+        marketing = status is MarketingStatus.MARKETING
+        preview: billing_rules.BillingPreview | None = None
+        if marketing or data.dry_run:
+            change = await BillingChange.begin(session, ctx, dry_run=data.dry_run)
             billed_before = await _billed_count(session, ctx)
             preview = billing_rules.preview_tier_change(
-                change.snapshot.state, billed_before + 1, change.prorate_at(None)
+                change.snapshot.state,
+                billed_before + (1 if marketing else 0),
+                change.prorate_at(data.proration_date),
             )
+            if data.dry_run:
+                return CreateContactResult(contact=None, preview=preview)
         contact = Contact(
             account_id=viewer.account_id,
             owner_id=viewer.user_id,
@@ -254,7 +271,7 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
         )
         session.add(contact)
         await session.flush()
-        if status is MarketingStatus.MARKETING:
+        if marketing and preview is not None:
             outcome = await _apply_tier_change(
                 session, ctx, change, preview, billed_before, billed_before + 1
             )
@@ -264,7 +281,7 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
             audit.record_for(
                 session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
             )
-    return contact
+    return CreateContactResult(contact=contact, preview=preview)
 
 
 # --------------------------------------------------------------------------- setMarketingStatus
