@@ -537,7 +537,7 @@ async def set_contact_source_default(
         audit.record_for(
             session,
             ctx,
-            "contact_source_default.set",
+            "contact.set_source_default",
             encode_global_id("Account", viewer.account_id),
             {
                 "source": source.value,

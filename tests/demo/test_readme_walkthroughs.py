@@ -139,6 +139,8 @@ async def test_closures_walkthrough(api, demo, sessionmaker):
     assert exports["portfolio"]["name"] == "Acme Group"
     assert exports["billing"]["rowCount"] > 0
     assert exports["metric"]["rowCount"] > 0
+    # Reading the content is what makes the exports count for closePortfolio.
+    assert exports["billing"]["content"].startswith("description,amount,currency")
 
     closed = (await api.data(w.CLOSE_PORTFOLIO, token=owner))["closePortfolio"]
     assert closed["userErrors"] == []

@@ -126,9 +126,9 @@ PORTFOLIO_EXPORTS = """
 query PortfolioExports {
   portfolio { id name accounts { name linkedAt } exportedAt(kind: BILLING) }
   billing: portfolioExport(portfolioId: "UG9ydGZvbGlvOjE", kind: BILLING) {
-    filename contentType rowCount }
+    filename contentType rowCount content }
   metric: portfolioExport(portfolioId: "UG9ydGZvbGlvOjE", kind: METRIC) {
-    filename contentType rowCount }
+    filename contentType rowCount content }
 }
 """
 
