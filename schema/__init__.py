@@ -22,7 +22,6 @@ from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.auth.signin import SignInMutation
 from schema.billing import BillingQuery
-from schema.billing.ledger import BillingLedgerQuery
 from schema.billing.preview import BillingPreviewQuery
 from schema.contacts import ContactsQuery
 from schema.contacts.marketing import (
@@ -36,6 +35,7 @@ from schema.documents import DocumentCache, DocumentStore
 from schema.executor import FastExecutor
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
+from schema.ledger import BillingLedgerQuery
 from schema.limits import (
     QueryLimits,
     QueryLimitsExtension,
