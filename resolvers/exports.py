@@ -91,6 +91,10 @@ class ExportFile:
         return self.content.decode("utf-8")
 
 
+async def _nothing_to_record() -> None:
+    return None
+
+
 @dataclass
 class ExportStream:
     """An export produced while it is sent: ``chunks`` reads a consistent snapshot (a read
@@ -102,6 +106,8 @@ class ExportStream:
     chunks: AsyncGenerator[bytes, None]
     #: Data rows produced so far (final when ``chunks`` is exhausted).
     row_count: int = 0
+    #: Records the export as taken (what ``chunks`` does at its end for a download).
+    mark_taken: Callable[[], Awaitable[None]] = _nothing_to_record
 
 
 #: Rows fetched per round trip while streaming: memory stays flat whatever the table size.
@@ -184,22 +190,52 @@ async def _record_taken(
 # --- portfolio exports ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DeferredExport:
+    """A portfolio CSV built for the GraphQL query: ``mark_taken`` records it as taken, which
+    the schema calls only when the client asked for its ``content`` (SPEC: asking for the
+    size or file name alone changes nothing)."""
+
+    file: ExportFile
+    mark_taken: Callable[[], Awaitable[None]]
+
+
 async def take_portfolio_export(
     ctx: RequestContext, portfolio_global_id: str, kind: PortfolioExportKind
-) -> ExportFile:
-    """Build one portfolio CSV and record that it was taken (raises ``BusinessError``)."""
-    return await _collect(await open_portfolio_export(ctx, portfolio_global_id, kind))
+) -> DeferredExport:
+    """Build one portfolio CSV, not yet recorded as taken (raises ``BusinessError``)."""
+    export = await open_portfolio_export(ctx, portfolio_global_id, kind, record_when_sent=False)
+    file = await _collect(export)
+    return DeferredExport(file, export.mark_taken)
 
 
 async def open_portfolio_export(
-    ctx: RequestContext, portfolio_global_id: str, kind: PortfolioExportKind
+    ctx: RequestContext,
+    portfolio_global_id: str,
+    kind: PortfolioExportKind,
+    *,
+    record_when_sent: bool = True,
 ) -> ExportStream:
-    """Check the viewer may export the portfolio (raises ``BusinessError``); the CSV streams."""
+    """Check the viewer may export the portfolio (raises ``BusinessError``); the CSV streams and,
+    unless ``record_when_sent`` is off, is recorded as taken once every row was produced."""
     async with ctx.db.read() as session:
         portfolio = await _owned_portfolio(session, ctx, portfolio_global_id)
     portfolio_id = portfolio.id
     filename = f"portfolio-{portfolio_id}-{kind.value.lower()}-{ctx.now.date().isoformat()}.csv"
     export = ExportStream(filename, CSV_CONTENT_TYPE, _empty())
+
+    async def record(session: AsyncSession) -> None:
+        await _record_portfolio_export(session, portfolio_id, kind, ctx.viewer.user_id, ctx.now)
+        audit.record_for(
+            session,
+            ctx,
+            "portfolio.export",
+            encode_global_id("Portfolio", portfolio_id),
+            {"kind": kind.value, "rows": export.row_count},
+        )
+
+    async def mark_taken() -> None:
+        await _record_taken(ctx, record)
 
     async def chunks() -> AsyncGenerator[bytes, None]:
         encoder = _CsvEncoder()
@@ -210,20 +246,11 @@ async def open_portfolio_export(
             async for batch in _stream_rows(connection, query):
                 export.row_count += len(batch)
                 yield encoder.rows(batch if billing else [_metric_row(row) for row in batch])
-
-        async def record(session: AsyncSession) -> None:
-            await _record_portfolio_export(session, portfolio_id, kind, ctx.viewer.user_id, ctx.now)
-            audit.record_for(
-                session,
-                ctx,
-                "portfolio.export",
-                encode_global_id("Portfolio", portfolio_id),
-                {"kind": kind.value, "rows": export.row_count},
-            )
-
-        await _record_taken(ctx, record)
+        if record_when_sent:
+            await mark_taken()
 
     export.chunks = chunks()
+    export.mark_taken = mark_taken
     return export
 
 
