@@ -18,6 +18,7 @@ from resolvers.users import roles
 from schema.billing import BillingPreview
 from schema.common import OwnedItemType, Role, UserError
 from schema.extensions import mutation
+from schema.seats import UnusedSeatsReminder
 from schema.users import OwnedItemCounts, SeatRef, User
 
 # --------------------------------------------------------------------------- inputs
@@ -107,6 +108,11 @@ class DeactivateUserPayload:
     user: User | None = None
     owned_items: OwnedItemCounts | None = None
     billing_preview: BillingPreview | None = None
+    unused_seats: UnusedSeatsReminder | None = strawberry.field(
+        default=None,
+        description="Set after a deactivation (not a dry run) that left the user's seat FREE "
+        "while the account pays for FREE seats: how many, and what removing them would save.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -185,6 +191,9 @@ class UsersMutation:
             user=User.from_row(result.user, ctx),
             owned_items=OwnedItemCounts.from_counts(counts),
             billing_preview=_preview(result.preview),
+            unused_seats=UnusedSeatsReminder.from_data(result.unused_seats)
+            if result.unused_seats is not None
+            else None,
         )
 
     @mutation(_seat_purchase_preview)
