@@ -35,8 +35,10 @@ from db.models import (
     Base,
     ClosureRecord,
     Contact,
+    ContactPlanSettings,
     ContactSourceDefault,
     ContactTier,
+    ContactUsageDay,
     Deal,
     IdempotencyRecord,
     Lead,
@@ -48,6 +50,7 @@ from db.models import (
     PortfolioAccount,
     PortfolioBillingRow,
     PortfolioExport,
+    PortfolioLinkRequest,
     PortfolioMetricPoint,
     Seat,
     Subscription,
@@ -75,6 +78,7 @@ from resolvers.rules.closures import (
 ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
     PortfolioMetricPoint,  # points about this account in other portfolios
     PortfolioAccount,  # this account's link to a portfolio
+    PortfolioLinkRequest,  # requests to link this account to a portfolio
     AuthSession,
     UserToken,
     OutboxMessage,
@@ -89,6 +93,8 @@ ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
     IdempotencyRecord,
     LedgerEntry,
     ContactSourceDefault,
+    ContactPlanSettings,
+    ContactUsageDay,
     ContactTier,
     Subscription,
     Portfolio,
@@ -97,8 +103,21 @@ ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
 
 #: Tables hanging off a portfolio, children first.
 PORTFOLIO_TABLES_IN_DELETE_ORDER: tuple[
-    type[PortfolioExport | PortfolioBillingRow | PortfolioMetricPoint | PortfolioAccount], ...
-] = (PortfolioExport, PortfolioBillingRow, PortfolioMetricPoint, PortfolioAccount)
+    type[
+        PortfolioExport
+        | PortfolioBillingRow
+        | PortfolioMetricPoint
+        | PortfolioAccount
+        | PortfolioLinkRequest
+    ],
+    ...,
+] = (
+    PortfolioExport,
+    PortfolioBillingRow,
+    PortfolioMetricPoint,
+    PortfolioAccount,
+    PortfolioLinkRequest,
+)
 
 
 # --- transfer ownership -----------------------------------------------------------------------
