@@ -30,6 +30,7 @@ from schema.contacts.marketing import (
     MarketingQuery,
 )
 from schema.contacts.notifications import NotificationsQuery
+from schema.contacts.plan import ContactPlanMutation
 from schema.deals import DealsMutation, DealsQuery
 from schema.documents import DocumentCache, DocumentStore
 from schema.executor import FastExecutor
@@ -78,6 +79,7 @@ class Mutation(
     SeatsMutation,
     DealsMutation,
     SignInMutation,
+    ContactPlanMutation,
 ):
     pass
 

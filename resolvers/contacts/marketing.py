@@ -67,8 +67,13 @@ from resolvers.contacts import (
     contact_conditions,
     marketing_counts_query,
 )
+from resolvers.contacts.plan import (
+    read_contact_plan,
+    refuse_marketing_not_in_plan,
+    tier_limit_refusal,
+)
 from resolvers.context import RequestContext
-from resolvers.errors import BusinessError, ErrorCode
+from resolvers.errors import BusinessError, ErrorCode, UserErrorData
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as billing_rules
@@ -215,7 +220,14 @@ def _validate_contact(data: CreateContactData) -> CreateContactData:
     return replace(data, name=name, email=email or None)
 
 
-async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contact:
+@dataclass(frozen=True)
+class CreatedContact:
+    contact: Contact
+    #: Why a contact that would have been MARKETING was created NON_MARKETING (issue 17).
+    made_non_marketing: UserErrorData | None = None
+
+
+async def create_contact(ctx: RequestContext, data: CreateContactData) -> CreatedContact:
     viewer = ctx.require_viewer()
     data = _validate_contact(data)
     async with billing_transaction(ctx) as session:
@@ -235,10 +247,25 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
                 "input",
                 "marketingStatus",
             )
+        status, made_non_marketing = await _plan_allows_marketing(session, ctx, data, status)
         details: dict[str, object] = {"source": data.source.value, "marketing_status": status.value}
+        if made_non_marketing is not None:
+            details["made_non_marketing"] = made_non_marketing.code.value
         if status is MarketingStatus.MARKETING:
             change = await BillingChange.begin(session, ctx)
             billed_before = await _billed_count(session, ctx)
+            refusal = tier_limit_refusal(
+                await read_contact_plan(session, viewer.account_id),
+                change.snapshot.view.tier.limit,
+                billed_before,
+                billed_before + 1,
+            )
+            if refusal is not None:  # upgrades prevented: created, but not as a marketing contact
+                status, made_non_marketing = MarketingStatus.NON_MARKETING, refusal.errors[0]
+                details.update(
+                    marketing_status=status.value, made_non_marketing=refusal.errors[0].code.value
+                )
+        if status is MarketingStatus.MARKETING:
             preview = billing_rules.preview_tier_change(
                 change.snapshot.state, billed_before + 1, change.prorate_at(None)
             )
@@ -262,7 +289,24 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
         audit.record_for(
             session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
         )
-    return contact
+    return CreatedContact(contact, made_non_marketing)
+
+
+async def _plan_allows_marketing(
+    session: AsyncSession, ctx: RequestContext, data: CreateContactData, status: MarketingStatus
+) -> tuple[MarketingStatus, UserErrorData | None]:
+    """A plan without marketing contacts: an explicit MARKETING is refused, a default one is
+    turned NON_MARKETING (and the payload says why)."""
+    if status is not MarketingStatus.MARKETING:
+        return status, None
+    plan = await read_contact_plan(session, ctx.viewer.account_id)
+    try:
+        refuse_marketing_not_in_plan(plan, ["input", "marketingStatus"])
+    except BusinessError as refusal:
+        if data.marketing_status is not None:
+            raise
+        return MarketingStatus.NON_MARKETING, refusal.errors[0]
+    return status, None
 
 
 # --------------------------------------------------------------------------- setMarketingStatus
@@ -409,6 +453,14 @@ async def _plan(
     billed_before, changing, target_not_billed = (int(value) for value in row)
     newly_billed = target_not_billed if data.status is MarketingStatus.MARKETING else 0
     billed_after = billed_before + newly_billed
+    if data.status is MarketingStatus.MARKETING:
+        plan = await read_contact_plan(session, ctx.viewer.account_id)
+        refuse_marketing_not_in_plan(plan, ["input", "status"])
+        refusal = tier_limit_refusal(
+            plan, change.snapshot.view.tier.limit, billed_before, billed_after
+        )
+        if refusal is not None:
+            raise refusal
     preview = billing_rules.preview_tier_change(change.snapshot.state, billed_after, at)
     return _Plan(change, at, billed_before, billed_after, changing, preview)
 

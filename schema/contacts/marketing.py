@@ -64,6 +64,13 @@ class SetContactSourceDefaultInput:
 @strawberry.type
 class CreateContactPayload:
     contact: Contact | None = None
+    made_non_marketing: UserError | None = strawberry.field(
+        default=None,
+        description="Set when the contact would have been MARKETING (from its source's default, "
+        "or any status once the tier is full) but was created NON_MARKETING: code "
+        "TIER_LIMIT_REACHED (tier upgrades prevented, the tier is full) or MARKETING_NOT_IN_PLAN "
+        "(the subscription has no marketing contacts). Null otherwise.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -133,8 +140,12 @@ class MarketingMutation:
             source=input.source,
             marketing_status=input.marketing_status,
         )
-        row = await marketing.create_contact(info.context, data)
-        return CreateContactPayload(contact=Contact.from_row(row))
+        created = await marketing.create_contact(info.context, data)
+        notice = created.made_non_marketing
+        return CreateContactPayload(
+            contact=Contact.from_row(created.contact),
+            made_non_marketing=UserError.from_data(notice) if notice is not None else None,
+        )
 
     @mutation()
     async def set_marketing_status(
