@@ -31,6 +31,7 @@ from schema.contacts.marketing import (
 )
 from schema.contacts.notifications import NotificationsQuery
 from schema.contacts.plan import ContactPlanMutation
+from schema.contacts.usage_history import ContactUsageHistoryQuery
 from schema.deals import DealsMutation, DealsQuery
 from schema.documents import DocumentCache, DocumentStore
 from schema.executor import FastExecutor
@@ -63,6 +64,7 @@ class Query(
     MarketingQuery,
     NotificationsQuery,
     BillingPreviewQuery,
+    ContactUsageHistoryQuery,
 ):
     pass
 

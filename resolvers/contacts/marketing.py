@@ -72,6 +72,7 @@ from resolvers.contacts.plan import (
     refuse_marketing_not_in_plan,
     tier_limit_refusal,
 )
+from resolvers.contacts.usage_history import record_usage_day
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode, UserErrorData
 from resolvers.ids import decode_typed_id, encode_global_id
@@ -286,6 +287,7 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Create
                 session, ctx, change, preview, billed_before, billed_before + 1
             )
             details.update(outcome.audit_details())
+            await record_usage_day(session, viewer.account_id, ctx.now)
         audit.record_for(
             session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
         )
@@ -511,6 +513,8 @@ async def set_marketing_status(
         outcome = await _apply_tier_change(
             session, ctx, plan.change, plan.preview, plan.billed_before, plan.billed_after
         )
+        if updated:
+            await record_usage_day(session, viewer.account_id, ctx.now)
         if updated or outcome.ledger_operation_id is not None:
             audit.record_for(
                 session,
