@@ -43,6 +43,7 @@ from schema.limits import (
     introspection_sizes,
     paginated_fields,
 )
+from schema.portfolio_building import PortfolioBuildingMutation, PortfolioBuildingQuery
 from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
 from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
@@ -65,6 +66,7 @@ class Query(
     NotificationsQuery,
     BillingPreviewQuery,
     ContactUsageHistoryQuery,
+    PortfolioBuildingQuery,
 ):
     pass
 
@@ -82,6 +84,7 @@ class Mutation(
     DealsMutation,
     SignInMutation,
     ContactPlanMutation,
+    PortfolioBuildingMutation,
 ):
     pass
 
