@@ -50,7 +50,7 @@ def codes(payload) -> list[str]:
     return [error["code"] for error in payload["userErrors"]]
 
 
-async def actions(sessionmaker, account_id: int) -> list[tuple[str, dict]]:
+async def actions(sessionmaker, account_id: int) -> list[tuple[str, dict[str, object]]]:
     async with sessionmaker() as session:
         rows = await session.scalars(
             select(AuditEvent)
