@@ -5,8 +5,8 @@ Rules written down:
   (the last figure taken that day). A figure is taken in the same transaction as every change
   that moves the counts (a contact created as MARKETING, a marketing-status switch), when the
   billing period rolls over on the first request after a bill date (switched-off contacts stop
-  being billed then), and for today by ``contactUsageHistory`` itself. Ordinary requests pay
-  nothing for it.
+  being billed then). ``contactUsageHistory`` reads today's figure live (the query writes
+  nothing). Ordinary requests pay nothing for it.
 - The counts change only at those moments, so a day without a point has the last known figure:
   the answer has one point per day. Days before the first known figure are left out.
 - ``contactUsageHistory(from, to)``: admins only (``FORBIDDEN``); dates are UTC days;
@@ -77,8 +77,7 @@ async def contact_usage_history(ctx: RequestContext, start: date, end: date) -> 
     if start > end:
         return []
     account_id = viewer.account_id
-    async with ctx.db.write() as session:
-        await record_usage_day(session, account_id, ctx.now)
+    async with ctx.db.read() as session:
         rows = (
             await session.scalars(
                 select(ContactUsageDay)
