@@ -52,6 +52,7 @@ from observability import (
 from resolvers.auth import authenticate, bearer_token
 from resolvers.billing import roll_over_if_due
 from resolvers.clock import Clock, SystemClock
+from resolvers.contacts.usage_history import record_usage_day
 from resolvers.context import (
     RequestContext,
     RequestDatabase,
@@ -257,7 +258,9 @@ def _not_ready(reason: str) -> JSONResponse:
 
 async def _roll_over(ctx: RequestContext, account_id: int) -> None:
     async with ctx.db.write() as session:
-        await roll_over_if_due(session, account_id, ctx.now)
+        if await roll_over_if_due(session, account_id, ctx.now):
+            # Switched-off contacts stopped being billed: the usage chart gets today's figure.
+            await record_usage_day(session, account_id, ctx.now)
 
 
 def _operation(data: Any, protocol: GraphQLRequestProtocol) -> GraphQLRequestData:

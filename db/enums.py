@@ -118,3 +118,12 @@ class OutboxStatus(StrEnum):
     SENDING = "SENDING"  # claimed by a sender until its lease ends
     SENT = "SENT"
     FAILED = "FAILED"  # gave up after the last retry
+
+
+class PortfolioLinkStatus(StrEnum):
+    """A request to link an account to a portfolio, decided by that account's owner."""
+
+    PENDING = "PENDING"  # waiting for the account owner
+    ACCEPTED = "ACCEPTED"  # the account was linked
+    DECLINED = "DECLINED"  # the account owner said no
+    CANCELLED = "CANCELLED"  # withdrawn, or the portfolio or account went away

@@ -34,6 +34,7 @@ from db.enums import (
     MarketingStatus,
     OutboxStatus,
     PortfolioExportKind,
+    PortfolioLinkStatus,
     Role,
     SeatStatus,
     UserStatus,
@@ -511,3 +512,54 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class ContactPlanSettings(Base):
+    """An account's contact tier settings; no row means the defaults (issue 17)."""
+
+    __tablename__ = "contact_plan_settings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
+    )
+    #: When on, nothing moves the account to a higher contact tier (HubSpot "prevent upgrades").
+    prevent_tier_upgrades: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Whether the plan includes marketing contacts at all; without them none may be set.
+    marketing_contacts_included: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContactUsageDay(Base):
+    """One day's marketing and billed-marketing counts of an account, for the usage chart."""
+
+    __tablename__ = "contact_usage_days"
+    __table_args__ = (UniqueConstraint("account_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    marketing_contacts: Mapped[int] = mapped_column(Integer)
+    billed_marketing_contacts: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PortfolioLinkRequest(Base):
+    """The portfolio owner asks to link an account; that account's owner accepts or declines."""
+
+    __tablename__ = "portfolio_link_requests"
+    __table_args__ = (
+        Index("ix_portfolio_link_requests_account_id_status", "account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("portfolios.id", ondelete="CASCADE"), index=True
+    )
+    #: The account asked to join (its owner decides).
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    requested_by_user_id: Mapped[int | None] = mapped_column(BigId)
+    status: Mapped[PortfolioLinkStatus] = mapped_column(_enum(PortfolioLinkStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(BigId)

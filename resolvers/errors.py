@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     TOKEN_REVOKED = "TOKEN_REVOKED"  # noqa: S105 (an error code, not a secret)
     WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105 (an error code, not a secret)
     CANNOT_SIGN_IN = "CANNOT_SIGN_IN"
+    # Contact plan (issue 17): tier upgrades prevented, marketing contacts not in the plan.
+    TIER_LIMIT_REACHED = "TIER_LIMIT_REACHED"
+    MARKETING_NOT_IN_PLAN = "MARKETING_NOT_IN_PLAN"
 
 
 @dataclass(frozen=True)

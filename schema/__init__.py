@@ -30,6 +30,8 @@ from schema.contacts.marketing import (
     MarketingQuery,
 )
 from schema.contacts.notifications import NotificationsQuery
+from schema.contacts.plan import ContactPlanMutation
+from schema.contacts.usage_history import ContactUsageHistoryQuery
 from schema.deals import DealsMutation, DealsQuery
 from schema.documents import DocumentCache, DocumentStore
 from schema.executor import FastExecutor
@@ -42,6 +44,7 @@ from schema.limits import (
     introspection_sizes,
     paginated_fields,
 )
+from schema.portfolio_building import PortfolioBuildingMutation, PortfolioBuildingQuery
 from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
 from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
@@ -64,6 +67,8 @@ class Query(
     NotificationsQuery,
     BillingPreviewQuery,
     BillingLedgerQuery,
+    ContactUsageHistoryQuery,
+    PortfolioBuildingQuery,
 ):
     pass
 
@@ -80,6 +85,8 @@ class Mutation(
     SeatsMutation,
     DealsMutation,
     SignInMutation,
+    ContactPlanMutation,
+    PortfolioBuildingMutation,
 ):
     pass
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from db import models
 from resolvers.accounts import load_account, load_account_owner_id
-from resolvers.accounts.closure import CloseAccountData, close_account, transfer_account_ownership
+from resolvers.accounts.closure import (
+    CloseAccountData,
+    ClosureConsequences,
+    close_account,
+    close_account_consequences,
+    transfer_account_ownership,
+)
 from resolvers.billing.subscriptions import load_subscription
 from resolvers.context import RequestContext
 from resolvers.ids import decode_global_id, encode_global_id
 from resolvers.portfolios import account_portfolio, find_portfolio
 from schema.billing import BillingSubscription, ContactUsage, resolve_contact_usage
-from schema.common import Node, UserError
+from schema.common import Money, Node, UserError, money
 from schema.extensions import mutation
 from schema.portfolios import Portfolio
 from schema.seats import SeatSummary, resolve_seat_summary
@@ -103,6 +111,12 @@ class CloseAccountInput:
     confirm_name: str
     reason: str | None = None
     acknowledge_data_loss: bool | None = False
+    dry_run: bool | None = strawberry.field(
+        default=False,
+        description="When true, nothing is closed or changed: the payload's `consequences` say "
+        "what closing would delete, end and stop. The name and the export are not checked then; "
+        "only the account owner may ask (FORBIDDEN otherwise). Default false.",
+    )
 
 
 @strawberry.input
@@ -110,9 +124,63 @@ class TransferAccountOwnershipInput:
     to_user_id: strawberry.ID
 
 
+@strawberry.type(
+    description="What closing the account deletes, ends and stops (closeAccount with dryRun)."
+)
+class AccountClosureConsequences:
+    users: int = strawberry.field(description="Users deleted (every status).")
+    contacts: int = strawberry.field(description="Contacts deleted.")
+    deals: int = strawberry.field(description="Deals deleted.")
+    leads: int = strawberry.field(description="Leads deleted.")
+    organizations: int = strawberry.field(description="Organizations deleted.")
+    activities: int = strawberry.field(description="Activities deleted.")
+    seats: int = strawberry.field(description="Seats deleted (every status).")
+    ledger_entries: int = strawberry.field(description="Billing ledger rows deleted.")
+    audit_events: int = strawberry.field(description="Audit events deleted.")
+    sessions_ended: int = strawberry.field(
+        description="Sign-in sessions still live (not revoked, not expired) that closing ends."
+    )
+    seat_charge_per_period: Money = strawberry.field(
+        description="The seat charge that stops: billable seats times the seat price, per "
+        "billing period."
+    )
+    tier_charge_per_period: Money = strawberry.field(
+        description="The contact tier charge that stops, per billing period."
+    )
+    full_export_exists: bool = strawberry.field(
+        description="Whether a full export was ever taken (GET /exports/account.zip)."
+    )
+    full_export_at: datetime | None = strawberry.field(
+        description="When the last full export was taken; null when never."
+    )
+
+    @classmethod
+    def from_data(cls, data: ClosureConsequences) -> AccountClosureConsequences:
+        return cls(
+            users=data.users,
+            contacts=data.contacts,
+            deals=data.deals,
+            leads=data.leads,
+            organizations=data.organizations,
+            activities=data.activities,
+            seats=data.seats,
+            ledger_entries=data.ledger_entries,
+            audit_events=data.audit_events,
+            sessions_ended=data.sessions_ended,
+            seat_charge_per_period=money(data.seat_charge_per_period, data.currency),
+            tier_charge_per_period=money(data.tier_charge_per_period, data.currency),
+            full_export_exists=data.full_export_at is not None,
+            full_export_at=data.full_export_at,
+        )
+
+
 @strawberry.type
 class CloseAccountPayload:
     closed_account_id: strawberry.ID | None = None
+    consequences: AccountClosureConsequences | None = strawberry.field(
+        default=None,
+        description="Set on a dry run only: what closing would do. Null after a real close.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -147,6 +215,11 @@ class AccountsMutation:
     ) -> CloseAccountPayload:
         ctx = info.context
         ctx.require_viewer()
+        if input.dry_run:
+            consequences = await close_account_consequences(ctx)
+            return CloseAccountPayload(
+                consequences=AccountClosureConsequences.from_data(consequences)
+            )
         request = CloseAccountData(
             confirm_name=input.confirm_name,
             reason=input.reason,

@@ -12,13 +12,18 @@ Rules written down where the spec is silent:
 - The account's audit trail is part of its data and is deleted; what remains is the closure
   record (kind ``ACCOUNT``, account id, who, reason, when). So closing writes no audit event.
 - The full export counts whenever it was taken (accounts have no "data changed" time).
+- ``dryRun`` (owner only, like the close itself) answers the consequences and writes nothing:
+  neither the typed name nor the export is checked (the owner reads the consequences *before*
+  confirming). Its counts are taken with the very conditions ``delete_account`` deletes by.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import ClosureKind
@@ -30,8 +35,10 @@ from db.models import (
     Base,
     ClosureRecord,
     Contact,
+    ContactPlanSettings,
     ContactSourceDefault,
     ContactTier,
+    ContactUsageDay,
     Deal,
     IdempotencyRecord,
     Lead,
@@ -43,6 +50,7 @@ from db.models import (
     PortfolioAccount,
     PortfolioBillingRow,
     PortfolioExport,
+    PortfolioLinkRequest,
     PortfolioMetricPoint,
     Seat,
     Subscription,
@@ -51,6 +59,8 @@ from db.models import (
 )
 from resolvers import audit
 from resolvers.accounts.owners import refuse_owner_who_cannot_sign_in
+from resolvers.billing import seat_counts
+from resolvers.billing.subscriptions import read_subscription
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
@@ -68,6 +78,7 @@ from resolvers.rules.closures import (
 ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
     PortfolioMetricPoint,  # points about this account in other portfolios
     PortfolioAccount,  # this account's link to a portfolio
+    PortfolioLinkRequest,  # requests to link this account to a portfolio
     AuthSession,
     UserToken,
     OutboxMessage,
@@ -82,6 +93,8 @@ ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
     IdempotencyRecord,
     LedgerEntry,
     ContactSourceDefault,
+    ContactPlanSettings,
+    ContactUsageDay,
     ContactTier,
     Subscription,
     Portfolio,
@@ -90,8 +103,21 @@ ACCOUNT_TABLES_IN_DELETE_ORDER: tuple[type[Base], ...] = (
 
 #: Tables hanging off a portfolio, children first.
 PORTFOLIO_TABLES_IN_DELETE_ORDER: tuple[
-    type[PortfolioExport | PortfolioBillingRow | PortfolioMetricPoint | PortfolioAccount], ...
-] = (PortfolioExport, PortfolioBillingRow, PortfolioMetricPoint, PortfolioAccount)
+    type[
+        PortfolioExport
+        | PortfolioBillingRow
+        | PortfolioMetricPoint
+        | PortfolioAccount
+        | PortfolioLinkRequest
+    ],
+    ...,
+] = (
+    PortfolioExport,
+    PortfolioBillingRow,
+    PortfolioMetricPoint,
+    PortfolioAccount,
+    PortfolioLinkRequest,
+)
 
 
 # --- transfer ownership -----------------------------------------------------------------------
@@ -144,6 +170,92 @@ class CloseAccountData:
     confirm_name: str
     reason: str | None
     acknowledge_data_loss: bool
+
+
+@dataclass(frozen=True)
+class ClosureConsequences:
+    """What closing the account would delete, end and stop (``closeAccount(dryRun: true)``)."""
+
+    users: int
+    contacts: int
+    deals: int
+    leads: int
+    organizations: int
+    activities: int
+    seats: int
+    ledger_entries: int
+    audit_events: int
+    #: Sessions still signed in (neither revoked nor expired) that closing ends.
+    sessions_ended: int
+    #: Charges that stop: the seats billed per period and the contact tier's price per period.
+    seat_charge_per_period: Decimal
+    tier_charge_per_period: Decimal
+    currency: str
+    full_export_at: datetime | None
+
+
+#: The tables the consequences count, by field name of ``ClosureConsequences``.
+_COUNTED_TABLES: dict[str, type[Base]] = {
+    "users": User,
+    "contacts": Contact,
+    "deals": Deal,
+    "leads": Lead,
+    "organizations": Organization,
+    "activities": Activity,
+    "seats": Seat,
+    "ledger_entries": LedgerEntry,
+    "audit_events": AuditEvent,
+}
+
+
+async def close_account_consequences(ctx: RequestContext) -> ClosureConsequences:
+    """The dry run of ``closeAccount``: owner only, counted in one transaction, nothing written."""
+    viewer = ctx.viewer
+    async with ctx.db.write() as session:
+        await lock_account_owner(session, viewer, "Only the account owner can close the account.")
+        account = (
+            await session.scalars(select(Account).where(Account.id == viewer.account_id))
+        ).one()
+        counts = {
+            name: await _count(session, model, _account_rows(model, account.id))
+            for name, model in _COUNTED_TABLES.items()
+        }
+        sessions_ended = await _count(
+            session,
+            AuthSession,
+            _account_rows(AuthSession, account.id),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > ctx.now,
+        )
+        view = await read_subscription(session, account.id)
+        seats = await seat_counts(session, account.id)
+    return ClosureConsequences(
+        **counts,
+        sessions_ended=sessions_ended,
+        seat_charge_per_period=view.row.seat_price * seats.billable,
+        tier_charge_per_period=view.tier.price,
+        currency=view.row.currency,
+        full_export_at=account.full_export_at,
+    )
+
+
+def _account_rows(model: type[Base], account_id: int) -> ColumnElement[bool]:
+    """The rows of ``model`` that ``delete_account`` deletes."""
+    table = Base.metadata.tables[model.__tablename__]
+    condition: ColumnElement[bool] = table.c.account_id == account_id
+    if model is AuthSession:
+        users = select(User.id).where(User.account_id == account_id).scalar_subquery()
+        condition = or_(condition, AuthSession.user_id.in_(users))
+    return condition
+
+
+async def _count(session: AsyncSession, model: type[Base], *conditions: ColumnElement[bool]) -> int:
+    table = Base.metadata.tables[model.__tablename__]
+    return int(
+        (
+            await session.execute(select(func.count()).select_from(table).where(*conditions))
+        ).scalar_one()
+    )
 
 
 async def close_account(ctx: RequestContext, request: CloseAccountData) -> int:
@@ -205,13 +317,9 @@ async def delete_account(session: AsyncSession, account_id: int, ctx: RequestCon
     """Every row of the account, children first, one set-based statement per table."""
     await _delete_owned_portfolios(session, account_id)
     await _mark_foreign_metrics_changed(session, account_id, ctx)
-    users = select(User.id).where(User.account_id == account_id).scalar_subquery()
     for model in ACCOUNT_TABLES_IN_DELETE_ORDER:
         table = Base.metadata.tables[model.__tablename__]
-        condition = table.c.account_id == account_id
-        if model is AuthSession:
-            condition = or_(condition, AuthSession.user_id.in_(users))
-        await session.execute(delete(table).where(condition))
+        await session.execute(delete(table).where(_account_rows(model, account_id)))
     await session.execute(delete(Account).where(Account.id == account_id))
 
 

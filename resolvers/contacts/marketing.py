@@ -67,8 +67,14 @@ from resolvers.contacts import (
     contact_conditions,
     marketing_counts_query,
 )
+from resolvers.contacts.plan import (
+    read_contact_plan,
+    refuse_marketing_not_in_plan,
+    tier_limit_refusal,
+)
+from resolvers.contacts.usage_history import record_usage_day
 from resolvers.context import RequestContext
-from resolvers.errors import BusinessError, ErrorCode
+from resolvers.errors import BusinessError, ErrorCode, UserErrorData
 from resolvers.ids import decode_typed_id, encode_global_id
 from resolvers.permissions import require_admin
 from resolvers.rules import billing as billing_rules
@@ -212,6 +218,8 @@ class CreateContactResult:
 
     contact: Contact | None
     preview: billing_rules.BillingPreview | None
+    #: Why a contact that would have been MARKETING was created NON_MARKETING (issue 17).
+    made_non_marketing: UserErrorData | None = None
 
 
 def _validate_contact(data: CreateContactData) -> CreateContactData:
@@ -246,19 +254,36 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Create
                 "input",
                 "marketingStatus",
             )
+        status, made_non_marketing = await _plan_allows_marketing(session, ctx, data, status)
         details: dict[str, object] = {"source": data.source.value, "marketing_status": status.value}
-        marketing = status is MarketingStatus.MARKETING
+        if made_non_marketing is not None:
+            details["made_non_marketing"] = made_non_marketing.code.value
+        change: BillingChange | None = None
         preview: billing_rules.BillingPreview | None = None
-        if marketing or data.dry_run:
+        billed_before = 0
+        if status is MarketingStatus.MARKETING or data.dry_run:
             change = await BillingChange.begin(session, ctx, dry_run=data.dry_run)
             billed_before = await _billed_count(session, ctx)
+            if status is MarketingStatus.MARKETING:
+                refusal = tier_limit_refusal(
+                    await read_contact_plan(session, viewer.account_id),
+                    change.snapshot.view.tier.limit,
+                    billed_before,
+                    billed_before + 1,
+                )
+                if refusal is not None:  # upgrades prevented: created, but not as marketing
+                    status, made_non_marketing = MarketingStatus.NON_MARKETING, refusal.errors[0]
+                    details.update(
+                        marketing_status=status.value,
+                        made_non_marketing=refusal.errors[0].code.value,
+                    )
             preview = billing_rules.preview_tier_change(
                 change.snapshot.state,
-                billed_before + (1 if marketing else 0),
+                billed_before + (1 if status is MarketingStatus.MARKETING else 0),
                 change.prorate_at(data.proration_date),
             )
             if data.dry_run:
-                return CreateContactResult(contact=None, preview=preview)
+                return CreateContactResult(None, preview, made_non_marketing)
         contact = Contact(
             account_id=viewer.account_id,
             owner_id=viewer.user_id,
@@ -271,17 +296,34 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Create
         )
         session.add(contact)
         await session.flush()
-        if marketing and preview is not None:
+        gid = encode_global_id("Contact", contact.id)
+        if status is MarketingStatus.MARKETING and change is not None and preview is not None:
             outcome = await _apply_tier_change(
                 session, ctx, change, preview, billed_before, billed_before + 1
             )
             details.update(outcome.audit_details())
-            change.audit("contact.create", encode_global_id("Contact", contact.id), details)
+            await record_usage_day(session, viewer.account_id, ctx.now)
+            change.audit("contact.create", gid, details)
         else:
-            audit.record_for(
-                session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
-            )
-    return CreateContactResult(contact=contact, preview=preview)
+            audit.record_for(session, ctx, "contact.create", gid, details)
+    return CreateContactResult(contact, preview, made_non_marketing)
+
+
+async def _plan_allows_marketing(
+    session: AsyncSession, ctx: RequestContext, data: CreateContactData, status: MarketingStatus
+) -> tuple[MarketingStatus, UserErrorData | None]:
+    """A plan without marketing contacts: an explicit MARKETING is refused, a default one is
+    turned NON_MARKETING (and the payload says why)."""
+    if status is not MarketingStatus.MARKETING:
+        return status, None
+    plan = await read_contact_plan(session, ctx.viewer.account_id)
+    try:
+        refuse_marketing_not_in_plan(plan, ["input", "marketingStatus"])
+    except BusinessError as refusal:
+        if data.marketing_status is not None:
+            raise
+        return MarketingStatus.NON_MARKETING, refusal.errors[0]
+    return status, None
 
 
 # --------------------------------------------------------------------------- setMarketingStatus
@@ -428,6 +470,14 @@ async def _plan(
     billed_before, changing, target_not_billed = (int(value) for value in row)
     newly_billed = target_not_billed if data.status is MarketingStatus.MARKETING else 0
     billed_after = billed_before + newly_billed
+    if data.status is MarketingStatus.MARKETING:
+        plan = await read_contact_plan(session, ctx.viewer.account_id)
+        refuse_marketing_not_in_plan(plan, ["input", "status"])
+        refusal = tier_limit_refusal(
+            plan, change.snapshot.view.tier.limit, billed_before, billed_after
+        )
+        if refusal is not None:
+            raise refusal
     preview = billing_rules.preview_tier_change(change.snapshot.state, billed_after, at)
     return _Plan(change, at, billed_before, billed_after, changing, preview)
 
@@ -478,6 +528,8 @@ async def set_marketing_status(
         outcome = await _apply_tier_change(
             session, ctx, plan.change, plan.preview, plan.billed_before, plan.billed_after
         )
+        if updated:
+            await record_usage_day(session, viewer.account_id, ctx.now)
         if updated or outcome.ledger_operation_id is not None:
             plan.change.audit(
                 "contact.set_marketing_status",

@@ -24,6 +24,7 @@ from db.models import (
     PortfolioAccount,
     PortfolioBillingRow,
     PortfolioExport,
+    PortfolioLinkRequest,
     PortfolioMetricPoint,
 )
 from resolvers import audit
@@ -193,7 +194,13 @@ async def _delete_portfolio(session: AsyncSession, portfolio_id: int) -> _Remove
         ).all()
     )
     counts: dict[str, int] = {}
-    for model in (PortfolioExport, PortfolioBillingRow, PortfolioMetricPoint, PortfolioAccount):
+    for model in (
+        PortfolioExport,
+        PortfolioBillingRow,
+        PortfolioMetricPoint,
+        PortfolioAccount,
+        PortfolioLinkRequest,
+    ):
         result = await session.execute(delete(model).where(model.portfolio_id == portfolio_id))
         counts[model.__tablename__] = int(result.rowcount)  # type: ignore[attr-defined]
     await session.execute(delete(Portfolio).where(Portfolio.id == portfolio_id))

@@ -8,15 +8,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from db.enums import ContactSource, MarketingStatus
 
 __all__ = [
     "BUILT_IN_DEFAULTS",
+    "MAX_HISTORY_DAYS",
     "SOURCES_THAT_SPECIFY_STATUS",
     "SourceDefault",
+    "UsagePoint",
+    "fill_daily",
     "initial_status",
     "may_set_status",
     "source_defaults",
@@ -87,3 +91,36 @@ def may_set_status(target: MarketingStatus, can_set_marketing_status: bool) -> b
     Switching to NON_MARKETING only lowers what the account will be billed, so any active user may.
     """
     return target is MarketingStatus.NON_MARKETING or can_set_marketing_status
+
+
+# --------------------------------------------------------------------------- usage history
+
+#: The longest range ``contactUsageHistory`` answers, in days (a year, leap years included).
+MAX_HISTORY_DAYS = 366
+
+
+@dataclass(frozen=True)
+class UsagePoint:
+    day: date
+    marketing: int
+    billed: int
+
+
+def fill_daily(
+    known: Sequence[UsagePoint], start: date, end: date, before: UsagePoint | None
+) -> list[UsagePoint]:
+    """One point per day from ``start`` to ``end``: a day without a figure repeats the last known
+    one (the figures only change on days something is recorded). Days before any known figure are
+    left out: nothing is known about them."""
+    by_day = {point.day: point for point in known}
+    last = before
+    filled: list[UsagePoint] = []
+    day = start
+    while day <= end:
+        point = by_day.get(day)
+        if point is not None:
+            last = point
+        if last is not None:
+            filled.append(UsagePoint(day, last.marketing, last.billed))
+        day += timedelta(days=1)
+    return filled

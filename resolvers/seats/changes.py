@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import SeatStatus
 from db.models import Seat
-from resolvers.billing import BillingChange, BillingSnapshot, billing_transaction, idempotency
+from resolvers.billing import (
+    BillingChange,
+    BillingSnapshot,
+    billing_transaction,
+    idempotency,
+    seat_counts,
+)
 from resolvers.billing.idempotency import IdempotentCall
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode, UserErrorData
@@ -202,6 +208,32 @@ async def add_seats(ctx: RequestContext, data: SeatCountData) -> rules.BillingPr
     return preview
 
 
+def preview_seat_removal(
+    snapshot: BillingSnapshot, count: int, at: datetime
+) -> rules.BillingPreview:
+    """What removing ``count`` FREE seats costs and saves: the ``removeUnusedSeats`` preview."""
+    return rules.preview_seat_change(snapshot.state, rules.SeatChange(schedule_removal=count), at)
+
+
+@dataclass(frozen=True)
+class UnusedSeatsReminder:
+    """FREE seats the account pays for, and the preview of removing them all."""
+
+    unused_seats: int
+    removal_preview: rules.BillingPreview
+
+
+async def unused_seats_reminder(
+    session: AsyncSession, snapshot: BillingSnapshot, at: datetime
+) -> UnusedSeatsReminder | None:
+    """The reminder after a seat became FREE, on the seats as they are now (in the transaction)."""
+    account_id = snapshot.view.row.account_id
+    now = BillingSnapshot(view=snapshot.view, counts=await seat_counts(session, account_id))
+    if now.counts.free == 0:
+        return None
+    return UnusedSeatsReminder(now.counts.free, preview_seat_removal(now, now.counts.free, at))
+
+
 async def remove_unused_seats(ctx: RequestContext, data: SeatCountData) -> rules.BillingPreview:
     """Turn FREE seats into PENDING_REMOVAL: billed until the next bill date, then gone."""
     viewer = require_admin(ctx)
@@ -220,8 +252,7 @@ async def remove_unused_seats(ctx: RequestContext, data: SeatCountData) -> rules
                 f"Only {counts.free} seats are free; occupied seats cannot be removed.",
                 ["input", "count"],
             )
-        seat_change = rules.SeatChange(schedule_removal=data.count)
-        preview = rules.preview_seat_change(change.snapshot.state, seat_change, at)
+        preview = preview_seat_removal(change.snapshot, data.count, at)
         if data.dry_run:
             return preview
         period_end = change.snapshot.view.period.end

@@ -33,7 +33,14 @@ from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 from resolvers.rules import users as user_rules
 from resolvers.rules.users import Refusal, SeatSource, UserFacts
-from resolvers.seats.changes import SeatPurchaseRequired, assign_seat, plan_user_seat, release_seat
+from resolvers.seats.changes import (
+    SeatPurchaseRequired,
+    UnusedSeatsReminder,
+    assign_seat,
+    plan_user_seat,
+    release_seat,
+    unused_seats_reminder,
+)
 
 ALL_ITEM_TYPES: tuple[OwnedItemType, ...] = tuple(OwnedItemType)
 
@@ -206,6 +213,8 @@ class DeactivateUserData:
 class DeactivateResult:
     user: User
     preview: rules.BillingPreview
+    #: Set when the deactivation left the seat FREE (Pipedrive: "remove unused seats").
+    unused_seats: UnusedSeatsReminder | None = None
 
 
 async def _active_admins(session: AsyncSession, account_id: int) -> int:
@@ -264,7 +273,10 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
             **leaving,
         }
         change.record("user.deactivate", encode_global_id("User", user.id), preview, details)
-    return DeactivateResult(user=user, preview=preview)
+        reminder = None
+        if seat is not None and seat.status is SeatStatus.FREE:
+            reminder = await unused_seats_reminder(session, snapshot, ctx.now)
+    return DeactivateResult(user=user, preview=preview, unused_seats=reminder)
 
 
 # --------------------------------------------------------------------------- reactivate

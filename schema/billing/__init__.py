@@ -9,6 +9,7 @@ import strawberry
 from resolvers.billing import upcoming_invoice
 from resolvers.billing.subscriptions import SubscriptionView, load_subscription
 from resolvers.contacts import count_marketing
+from resolvers.contacts.plan import load_contact_plan
 from resolvers.context import RequestContext
 from resolvers.rules import billing as rules
 from schema.common import Money, money
@@ -33,6 +34,21 @@ class BillingSubscription:
     next_bill_date: datetime
     contact_tier: ContactTier
 
+    @strawberry.field(
+        description="Whether the subscription includes marketing contacts; without them no "
+        "contact can become MARKETING (MARKETING_NOT_IN_PLAN). Set by setContactPlanSettings."
+    )
+    async def marketing_contacts_included(self, info: strawberry.Info[RequestContext]) -> bool:
+        return (await load_contact_plan(info.context)).marketing_contacts_included
+
+    @strawberry.field(
+        description="When true the account never moves to a higher contact tier: changes that "
+        "would pass the current tier's limit are refused (TIER_LIMIT_REACHED) or, for a new "
+        "contact, made NON_MARKETING. Set by setContactPlanSettings (admins)."
+    )
+    async def prevent_tier_upgrades(self, info: strawberry.Info[RequestContext]) -> bool:
+        return (await load_contact_plan(info.context)).prevent_tier_upgrades
+
     @classmethod
     def from_view(cls, view: SubscriptionView) -> BillingSubscription:
         row = view.row
@@ -52,6 +68,11 @@ class ContactUsage:
     tier: ContactTier
     percent_used: float
     next_update_date: datetime
+    marketing_contacts_enabled: bool = strawberry.field(
+        default=True,
+        description="Whether marketing contacts are part of the plan (the feature is on); "
+        "false when the subscription does not include them.",
+    )
 
 
 async def resolve_contact_usage(ctx: RequestContext) -> ContactUsage:
@@ -69,6 +90,7 @@ async def resolve_contact_usage(ctx: RequestContext) -> ContactUsage:
         tier=ContactTier.from_tier(tier, view.row.currency),
         percent_used=rules.percent_used(counts.billed, tier),
         next_update_date=view.row.period_end,
+        marketing_contacts_enabled=(await load_contact_plan(ctx)).marketing_contacts_included,
     )
 
 

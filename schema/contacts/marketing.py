@@ -98,6 +98,13 @@ class CreateContactPayload:
             "for every dry run; null otherwise (contract addition)."
         ),
     )
+    made_non_marketing: UserError | None = strawberry.field(
+        default=None,
+        description="Set when the contact would have been MARKETING (from its source's default, "
+        "or any status once the tier is full) but was created NON_MARKETING: code "
+        "TIER_LIMIT_REACHED (tier upgrades prevented, the tier is full) or MARKETING_NOT_IN_PLAN "
+        "(the subscription has no marketing contacts). Null otherwise.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -162,11 +169,13 @@ class MarketingMutation:
         input: CreateContactInput,
     ) -> CreateContactPayload:
         result = await marketing.create_contact(info.context, input.to_data())
+        notice = result.made_non_marketing
         return CreateContactPayload(
             contact=Contact.from_row(result.contact) if result.contact is not None else None,
             billing_preview=(
                 BillingPreview.from_preview(result.preview) if result.preview is not None else None
             ),
+            made_non_marketing=UserError.from_data(notice) if notice is not None else None,
         )
 
     @mutation()

@@ -16,7 +16,7 @@ from resolvers.seats import changes as seat_changes
 from resolvers.users import lifecycle as users_lifecycle
 from resolvers.users import roles
 from schema.billing import BillingPreview
-from schema.common import OwnedItemType, Role, UserError
+from schema.common import Money, OwnedItemType, Role, UserError, money
 from schema.extensions import mutation
 from schema.users import OwnedItemCounts, SeatRef, User
 
@@ -102,11 +102,44 @@ class AddUserPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(
+    description="A reminder after a seat became FREE: the account pays for unused seats. "
+    "Removing them all (removeUnusedSeats with count = unusedSeats) would save "
+    "`savingAtNextBill` on the next bill; `removeUnusedSeatsPreview` is that mutation's preview."
+)
+class UnusedSeatsReminder:
+    unused_seats: int = strawberry.field(
+        description="FREE seats the account now pays for (billed every period until removed)."
+    )
+    saving_at_next_bill: Money = strawberry.field(
+        description="How much lower the next bill would be after removing them all: "
+        "nextInvoiceBefore - nextInvoiceAfter of the preview."
+    )
+    remove_unused_seats_preview: BillingPreview = strawberry.field(
+        description="Exactly what removeUnusedSeats(count: unusedSeats, dryRun: true) answers now."
+    )
+
+    @classmethod
+    def from_data(cls, reminder: seat_changes.UnusedSeatsReminder) -> UnusedSeatsReminder:
+        preview = reminder.removal_preview
+        saving = preview.next_invoice_before - preview.next_invoice_after
+        return cls(
+            unused_seats=reminder.unused_seats,
+            saving_at_next_bill=money(saving, preview.currency),
+            remove_unused_seats_preview=BillingPreview.from_preview(preview),
+        )
+
+
 @strawberry.type
 class DeactivateUserPayload:
     user: User | None = None
     owned_items: OwnedItemCounts | None = None
     billing_preview: BillingPreview | None = None
+    unused_seats: UnusedSeatsReminder | None = strawberry.field(
+        default=None,
+        description="Set after a deactivation (not a dry run) that left the user's seat FREE "
+        "while the account pays for FREE seats: how many, and what removing them would save.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -185,6 +218,9 @@ class UsersMutation:
             user=User.from_row(result.user, ctx),
             owned_items=OwnedItemCounts.from_counts(counts),
             billing_preview=_preview(result.preview),
+            unused_seats=UnusedSeatsReminder.from_data(result.unused_seats)
+            if result.unused_seats is not None
+            else None,
         )
 
     @mutation(_seat_purchase_preview)

@@ -112,6 +112,19 @@ async def full_account(factory: Factory, name: str) -> FullAccount:
                     next_attempt_at=now,
                     created_at=now,
                 ),
+                models.ContactPlanSettings(
+                    account_id=account.id,
+                    prevent_tier_upgrades=True,
+                    marketing_contacts_included=True,
+                    updated_at=now,
+                ),
+                models.ContactUsageDay(
+                    account_id=account.id,
+                    day=now.date(),
+                    marketing_contacts=4,
+                    billed_marketing_contacts=4,
+                    taken_at=now,
+                ),
                 models.AuditEvent(
                     account_id=account.id,
                     actor_user_id=account.owner.id,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db import models
-from db.enums import ClosureKind, Role
+from db.enums import ClosureKind, PortfolioLinkStatus, Role
 from resolvers.accounts.closure import ACCOUNT_TABLES_IN_DELETE_ORDER
 from resolvers.ids import encode_global_id
 from tests.accounts.helpers import (
@@ -51,12 +51,22 @@ def test_delete_order_covers_every_table_with_an_account_id():
 
 async def test_closing_deletes_every_row_of_the_account(api, factory, sessionmaker):
     acme = await full_account(factory, "Acme Corp")
-    await factory.portfolio(
+    portfolio_id = await factory.portfolio(
         acme.account.owner,
         [acme.account],
         metric_points=[(acme.account, 1, Decimal("3.0000"))],
         billing_rows=[("Plan", Decimal("10.00"))],
     )
+    async with sessionmaker.begin() as session:
+        session.add(
+            models.PortfolioLinkRequest(
+                portfolio_id=portfolio_id,
+                account_id=acme.account.id,
+                requested_by_user_id=acme.account.owner.id,
+                status=PortfolioLinkStatus.DECLINED,
+                created_at=factory.now,
+            )
+        )
     await download_export(api, acme.account.owner.token)
     before = await rows_per_table(sessionmaker, acme.account.id)
     assert all(before.values()), before  # the test is only as good as the data it starts with

@@ -144,7 +144,13 @@ def _dummy(graphql_type: object) -> str:
         ]
         return "{" + ", ".join(parts) + "}"
     assert isinstance(inner, GraphQLScalarType)
-    literals = {"Int": "1", "Boolean": "true", "Float": "1.0", "Decimal": '"1.00"'}
+    literals = {
+        "Int": "1",
+        "Boolean": "true",
+        "Float": "1.0",
+        "Decimal": '"1.00"',
+        "Date": '"2026-01-01"',
+    }
     return str(literals.get(inner.name, '"x"'))
 
 
