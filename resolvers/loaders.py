@@ -72,6 +72,8 @@ def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list
 class Loaders:
     def __init__(self, ctx: LoaderScope) -> None:
         self._ctx = ctx
+        #: API objects converted from loaded values, by (read path, key): ``schema/prefetch.py``.
+        self.converted: dict[tuple[object, Any], tuple[Any, Any]] = {}
         self.user = self._by_id(models.User)
         self.seat = self._by_id(models.Seat)
         self.contact = self._by_id(models.Contact)
