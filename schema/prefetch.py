@@ -23,6 +23,7 @@ Nested fields keep working on their own when nothing was prefetched.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -356,6 +357,7 @@ def _objects_at(value: Any, path: tuple[str, ...]) -> list[Any]:
     return [item for item in level if item is not None and item is not MISSING]
 
 
+@functools.cache
 def _python_name(graphql_name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in graphql_name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -59,10 +60,16 @@ def owner_page_key(user: Any, ctx: RequestContext, request: FieldRequest) -> Own
     return OwnerPageKey(user.pk, page.first, page.after, "totalCount" in request.selected)
 
 
+@functools.cache
+def _resolved(lazy: Any) -> Any:
+    """A lazy type's class (``LazyType.resolve_type`` checks paths on the disk at every call)."""
+    return lazy.resolve_type()
+
+
 SEAT_READ = ReadPath(
     loader=lambda loaders: loaders.seat_by_user,
     key=lambda user, _ctx, _request: user.pk,
-    convert=lambda _ctx, row: SeatRef.resolve_type().from_optional_row(row),
+    convert=lambda _ctx, row: _resolved(SeatRef).from_optional_row(row),
 )
 OWNED_ITEMS_READ = ReadPath(
     loader=lambda loaders: loaders.owned_counts,
@@ -73,14 +80,14 @@ OWNED_ITEMS_READ = ReadPath(
 CONTACTS_READ = ReadPath(
     loader=lambda loaders: loaders.contacts_by_owner,
     key=owner_page_key,
-    convert=lambda _ctx, page: Connection.from_page(page, ContactRef.resolve_type().from_row),
+    convert=lambda _ctx, page: Connection.from_page(page, _resolved(ContactRef).from_row),
     next_level=("edges", "node"),
     allows=_not_foreign,
 )
 DEALS_READ = ReadPath(
     loader=lambda loaders: loaders.deals_by_owner,
     key=owner_page_key,
-    convert=lambda _ctx, page: Connection.from_page(page, DealRef.resolve_type().from_row),
+    convert=lambda _ctx, page: Connection.from_page(page, _resolved(DealRef).from_row),
     next_level=("edges", "node"),
     allows=_not_foreign,
 )
