@@ -15,7 +15,8 @@ from resolvers.pagination import PageRequest
 from resolvers.permissions import require_admin
 from schema.common import Connection, Node, selects
 from schema.extensions import refusable_query
-from schema.prefetch import MaybeAwaitable, reads, user_read
+from schema.prefetch import MaybeAwaitable, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User

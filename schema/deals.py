@@ -15,7 +15,8 @@ from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from schema.common import Connection, Money, Node, UserError, money, selects
 from schema.extensions import mutation
-from schema.prefetch import MaybeAwaitable, read_ahead, reads, user_read
+from schema.prefetch import MaybeAwaitable, read_ahead, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User

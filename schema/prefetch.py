@@ -153,22 +153,6 @@ def read_path_of(field: GraphQLField) -> ReadPath | None:
     return read_path
 
 
-def user_read(key_attribute: str) -> ReadPath:
-    """A field naming a user of the viewer's account by its parent's ``key_attribute``
-    (``Contact.owner``, ``Deal.owner``, ``Seat.user``, ``AuditEvent.actor``)."""
-    return ReadPath(
-        loader=lambda loaders: loaders.user,
-        key=lambda parent, _ctx, _request: getattr(parent, key_attribute),
-        convert=_user_object,
-    )
-
-
-def _user_object(ctx: RequestContext, row: Any) -> Any:
-    from schema.users import user_object  # schema.users imports this module
-
-    return user_object(ctx, row)
-
-
 def now_or_later(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:
     """The converted value at once when the loader already holds it, else an awaitable."""
     future = loader.cache_map.get(key)

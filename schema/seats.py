@@ -17,7 +17,8 @@ from resolvers.seats import count_seats, list_seats
 from schema.billing import BillingPreview
 from schema.common import Connection, Money, Node, SeatStatus, UserError, money, selects
 from schema.extensions import mutation
-from schema.prefetch import MaybeAwaitable, reads, user_read
+from schema.prefetch import MaybeAwaitable, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User

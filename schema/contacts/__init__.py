@@ -13,7 +13,8 @@ from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from schema.common import Connection, ContactSource, MarketingStatus, Node, selects
-from schema.prefetch import MaybeAwaitable, read_ahead, reads, user_read
+from schema.prefetch import MaybeAwaitable, read_ahead, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User

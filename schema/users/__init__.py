@@ -216,11 +216,14 @@ def user_object(ctx: RequestContext, row: models.User | None) -> User | None:
     return user
 
 
-def user_now_or_later(ctx: RequestContext, user_id: int | None) -> MaybeAwaitable[User | None]:
-    """A user of the viewer's account by key: at once when already loaded."""
-    if user_id is None:
-        return None
-    return now_or_later(ctx.loaders.user, user_id, lambda row: user_object(ctx, row))
+def user_read(key_attribute: str) -> ReadPath:
+    """A field naming a user of the viewer's account by its parent's ``key_attribute``
+    (``Contact.owner``, ``Deal.owner``, ``Seat.user``, ``AuditEvent.actor``)."""
+    return ReadPath(
+        loader=lambda loaders: loaders.user,
+        key=lambda parent, _ctx, _request: getattr(parent, key_attribute),
+        convert=user_object,
+    )
 
 
 async def load_user(ctx: RequestContext, user_id: int | None) -> User | None:
