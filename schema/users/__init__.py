@@ -226,6 +226,14 @@ def user_read(key_attribute: str) -> ReadPath:
     )
 
 
+def user_now_or_later(ctx: RequestContext, user_id: int | None) -> MaybeAwaitable[User | None]:
+    """A user of the viewer's account by key: at once when already loaded (for fields that do
+    not declare a read, e.g. ``LedgerEntry.actor``)."""
+    if user_id is None:
+        return None
+    return now_or_later(ctx.loaders.user, user_id, lambda row: user_object(ctx, row))
+
+
 async def load_user(ctx: RequestContext, user_id: int | None) -> User | None:
     """A user of the viewer's account by primary key, as the API shows it."""
     if user_id is None:
