@@ -64,6 +64,16 @@ class OwnerPageKey:
     with_total: bool
 
 
+def _columns(model: type[models.Base]) -> list[Any]:
+    """A table's columns: the read loaders return rows, not ORM entities.
+
+    Nothing is written through what they load (writes lock and re-read), so they skip the ORM's
+    identity map and entity construction; a row answers the same attribute names as the entity
+    (``row.owner_id``), and each API type converts it once (``from_row``).
+    """
+    return list(model.__table__.columns)
+
+
 def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list[M | None]:
     found = {key(row): row for row in rows}
     return [found.get(k) for k in keys]
@@ -72,6 +82,8 @@ def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list
 class Loaders:
     def __init__(self, ctx: LoaderScope) -> None:
         self._ctx = ctx
+        #: API objects converted from loaded values, by (read path, key): ``schema/prefetch.py``.
+        self.converted: dict[tuple[object, Any], tuple[Any, Any]] = {}
         self.user = self._by_id(models.User)
         self.seat = self._by_id(models.Seat)
         self.contact = self._by_id(models.Contact)
@@ -96,20 +108,22 @@ class Loaders:
     def _by_id(self, model: type[M]) -> DataLoader[int, M | None]:
         async def load(ids: list[int]) -> list[M | None]:
             table: Any = model
-            query = select(model).where(table.id.in_(ids), table.account_id == self._account_id)
+            query = select(*_columns(model)).where(
+                table.id.in_(ids), table.account_id == self._account_id
+            )
             async with self._ctx.db.read() as session:
-                rows = (await session.scalars(query)).all()
-            return _by_key(rows, lambda row: int(row.id), ids)  # type: ignore[attr-defined]
+                rows = (await session.execute(query)).all()
+            return _by_key(rows, lambda row: int(row.id), ids)  # type: ignore[arg-type, attr-defined]
 
         return DataLoader(load)
 
     async def _load_seats_by_user(self, user_ids: list[int]) -> list[models.Seat | None]:
-        query = select(models.Seat).where(
+        query = select(*_columns(models.Seat)).where(
             models.Seat.user_id.in_(user_ids), models.Seat.account_id == self._account_id
         )
         async with self._ctx.db.read() as session:
-            rows = (await session.scalars(query)).all()
-        return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)
+            rows = (await session.execute(query)).all()
+        return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)  # type: ignore[arg-type]
 
     async def _load_invitations_by_user(self, user_ids: list[int]) -> list[models.UserToken | None]:
         async with self._ctx.db.read() as session:
@@ -168,9 +182,8 @@ class Loaders:
         owners = [owner.account_id == self._account_id, owner.id.in_(owner_ids)]
         if session.bind.dialect.name == "postgresql":
             per_owner = select(inner).where(*conditions).order_by(inner.id).limit(limit).lateral()
-            entity = aliased(model, per_owner)
             return (
-                select(entity)
+                select(*per_owner.c)
                 .select_from(owner)
                 .join(per_owner, true())
                 .where(*owners)
@@ -178,7 +191,7 @@ class Loaders:
             )
         first_ids = select(inner.id).where(*conditions).order_by(inner.id).limit(limit)
         return (
-            select(model)
+            select(*_columns(model))
             .select_from(owner)
             .join(model, model.id.in_(first_ids.correlate(owner)))
             .where(*owners)
@@ -201,7 +214,7 @@ class Loaders:
                 if first == 0:
                     continue
                 query = self._first_per_owner(model, owner_ids, first + 1, after, session)
-                rows: Sequence[Any] = (await session.scalars(query)).all()
+                rows: Sequence[Any] = (await session.execute(query)).all()
                 for row in rows:
                     items[(first, after, int(row.owner_id or 0))].append(row)
             if want_totals:

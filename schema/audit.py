@@ -17,12 +17,17 @@ from resolvers.pagination import PageRequest
 from resolvers.permissions import require_admin
 from schema.common import Connection, Node, selects
 from schema.extensions import refusable_query
-from schema.prefetch import MaybeAwaitable
+from schema.prefetch import MaybeAwaitable, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User
 
 UserRef = Annotated["User", strawberry.lazy("schema.users")]
+
+
+#: What ``actor`` reads (schema/prefetch.py).
+ACTOR_READ = user_read("actor_pk")
 
 
 @strawberry.type
@@ -54,11 +59,9 @@ class AuditEvent(Node):
             details=row.details,
         )
 
-    @strawberry.field(graphql_type=UserRef | None)
+    @strawberry.field(graphql_type=UserRef | None, metadata=reads(ACTOR_READ))
     def actor(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
-        from schema.users import user_now_or_later
-
-        return user_now_or_later(info.context, self.actor_pk)
+        return ACTOR_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.input

@@ -69,6 +69,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.fast_fields import AttributeResolver
+from schema.prefetch import MISSING, FieldRequest, ReadPath, Selection, read_path_of, request_of
 
 #: How many documents keep their plans (the same bound as the parse cache).
 PLANNED_DOCUMENTS = 256
@@ -148,6 +149,9 @@ class Step:
     null_message: str = ""
     field_def: Any = None
     parent_type: GraphQLObjectType | None = None
+    #: A declared read (``schema/prefetch.py``): completed from the loader when it holds the
+    #: value, else through the field's resolver.
+    read: ReadPath | None = None
 
 
 @dataclass(slots=True)
@@ -172,6 +176,22 @@ def plan_selection(
         if field_def is None:
             continue  # graphql-core leaves unknown fields out of the response as well
         resolve = field_def.resolve
+        null_message = f"Cannot return null for non-nullable field {parent_type.name}.{field_name}."
+        read = None if isinstance(resolve, AttributeResolver) else read_path_of(field_def)
+        if read is not None and (shape := shape_of(field_def.type)) is not None:
+            steps.append(
+                Step(
+                    response_name,
+                    field_details_list,
+                    shape=shape,
+                    null_message=null_message,
+                    field_def=field_def,
+                    parent_type=parent_type,
+                    read=read,
+                )
+            )
+            fast += 1
+            continue
         shape = shape_of(field_def.type) if isinstance(resolve, AttributeResolver) else None
         if shape is None or field_def.args or node.arguments:
             steps.append(Step(response_name, field_details_list))
@@ -286,6 +306,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self.fast = manager is None or not manager.middlewares
         self.document_plans = _document_plans(self.schema, self.operation, self.fragments.values())
         self.request_plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
+        #: Arguments and selections of the declared reads, per step, for this request.
+        self.read_requests: dict[int, FieldRequest] = {}
 
     # Planning -----------------------------------------------------------------------------
 
@@ -392,6 +414,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         continue
                 if step.attribute is not None:
                     result = self.complete_attribute(step, source_value, path, position_context)
+                elif step.read is not None and (
+                    (result := self.complete_read(step, source_value, path, position_context))
+                    is not MISSING
+                ):
+                    pass
                 else:
                     result = self.execute_field(
                         parent_type,
@@ -427,9 +454,44 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self, step: Step, source: Any, parent_path: Path | None, position_context: Any
     ) -> Any:
         """``execute_field`` for an attribute field, without the resolve info."""
-        field_path: Path | None = None
         try:
             value = getattr(source, step.attribute)  # type: ignore[arg-type]
+        except Exception as raw_error:
+            self.attribute_error(step, parent_path, raw_error)
+            return None
+        return self.complete_known(step, value, parent_path, position_context)
+
+    def complete_read(
+        self, step: Step, source: Any, parent_path: Path | None, position_context: Any
+    ) -> Any:
+        """A declared read whose value the loader already holds, completed like an attribute;
+        ``MISSING`` when the resolver must run (not loaded, refused parent, failing key or
+        conversion: the resolver then gives the value or the error itself)."""
+        read: ReadPath = step.read  # type: ignore[assignment]
+        ctx = self.context_value
+        try:
+            if not read.allows(source):
+                return MISSING
+            request = self.read_requests.get(id(step))
+            if request is None:
+                selection = Selection(self.fragments, self.variable_values)
+                nodes = to_nodes(step.field_details_list)
+                request = request_of(step.field_def, nodes, selection)
+                self.read_requests[id(step)] = request
+            value = read.read_now(ctx, read.key(source, ctx, request))
+        except Exception:
+            return MISSING
+        if value is MISSING:
+            return MISSING
+        return self.complete_known(step, value, parent_path, position_context)
+
+    def complete_known(
+        self, step: Step, value: Any, parent_path: Path | None, position_context: Any
+    ) -> Any:
+        """The completion of a field whose value is known (what ``execute_field`` does after
+        its resolver), without the resolve info."""
+        field_path: Path | None = None
+        try:
             leaf_type = step.leaf_type
             if leaf_type is not None and not self.is_awaitable(value):
                 if isinstance(value, Exception):

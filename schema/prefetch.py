@@ -1,32 +1,156 @@
-"""Resolving a level at once.
+"""The declared read path: nested fields that say which loader and key they read.
 
-A list resolver looks ahead at what was selected under ``edges { node { ... } }`` and loads the
-next level for the whole page with one ``load_many`` per loader (the same batched statements the
-nested fields would have caused). The nested fields are then plain synchronous reads of the
-loaders' caches: no coroutine, task or future per field, which is where a Python GraphQL server
-spends most of its time on large pages (see ../shared/PERFORMANCE.md and bench/RESULTS.md).
+A nested field that reads a request loader (``User.seat``, ``User.contacts``, ``Contact.owner``
+...) declares it next to itself with ``reads(ReadPath(...))`` in its ``strawberry.field``
+metadata: the loader, the key of a parent object, the one conversion from the loaded value to
+the API object, and (for connections) where the next level's objects are. Three readers use
+that one declaration:
 
-Nested fields keep working on their own when nothing was prefetched: ``now_or_later`` falls back
-to the loader.
+- the field's own resolver (``ReadPath.resolve``): the value at once when the loader holds it,
+  else the loader's awaitable;
+- the look-ahead (``read_ahead``): a list resolver hands it the page's objects; it reads the
+  request's selection (aliases, fragments, ``@skip``/``@include``, variables), finds every
+  declared field below, loads each one for the whole level with one ``load_many`` and goes on
+  with the next level, so a page costs one batch per loader and level whatever its size;
+- the executor (``schema/executor.py``): a declared field whose value the loader already holds
+  is completed as a plain read, without Strawberry's resolver chain or a resolve info. Anything
+  else (not loaded, a key that fails, a parent the declaration refuses) takes the resolver, so
+  values and errors are the resolver's own.
+
+Nested fields keep working on their own when nothing was prefetched.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeAlias, TypeVar
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-import strawberry
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLIncludeDirective,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 from strawberry.dataloader import DataLoader
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from strawberry.types.field import StrawberryField
+
+if TYPE_CHECKING:
+    import strawberry
+
+    from resolvers.context import RequestContext
+    from resolvers.loaders import Loaders
 
 K = TypeVar("K")
 V = TypeVar("V")
 R = TypeVar("R")
 
-Selection = SelectedField | FragmentSpread | InlineFragment
 #: What a synchronous field resolver returns: the value, or an awaitable graphql-core awaits.
 MaybeAwaitable: TypeAlias = R | Awaitable[R]
+
+#: ``strawberry.field(metadata=...)`` key of a field's declaration.
+READ_PATH = "read_path"
+
+
+class _Missing:
+    __slots__ = ()
+
+
+#: ``ReadPath.read_now``'s answer when the loader does not hold the value yet.
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRequest:
+    """What a key may depend on besides its parent: the field's arguments (coerced, by their
+    GraphQL names) and the names selected directly under it (fragments flattened)."""
+
+    arguments: Mapping[str, Any]
+    selected: frozenset[str]
+
+
+def _always(_parent: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReadPath:
+    """How a nested field reads its value (see the module docstring)."""
+
+    #: The request loader the field reads.
+    loader: Callable[[Loaders], DataLoader[Any, Any]]
+    #: The loader key for a parent object; None means the field is null (nothing to load).
+    key: Callable[[Any, RequestContext, FieldRequest], Any]
+    #: The one conversion from the loaded value to the API object.
+    convert: Callable[[RequestContext, Any], Any]
+    #: Field names from the API object down to the next level's objects: ``("edges", "node")``
+    #: for a connection, ``()`` for an object.
+    next_level: tuple[str, ...] = ()
+    #: Parents whose field may be read without the resolver (whose resolver would not refuse).
+    allows: Callable[[Any], bool] = _always
+
+    def read_now(self, ctx: RequestContext, key: Any) -> Any:
+        """The API object when the loader holds the value, else ``MISSING``."""
+        if key is None:
+            return None
+        loaders = ctx.loaders
+        future = self.loader(loaders).cache_map.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return MISSING
+        return self._converted(ctx, loaders, key, future.result())
+
+    def _converted(self, ctx: RequestContext, loaders: Loaders, key: Any, loaded: Any) -> Any:
+        # One API object per loaded value and request, whichever reader asks first; a value
+        # primed again after a write (same key, another object) is converted again.
+        memo_key = (self, key)
+        known = loaders.converted.get(memo_key)
+        if known is not None and known[0] is loaded:
+            return known[1]
+        value = self.convert(ctx, loaded)
+        loaders.converted[memo_key] = (loaded, value)
+        return value
+
+    def resolve(self, parent: Any, info: strawberry.Info[RequestContext]) -> Any:
+        """The resolver's read: at once when loaded, else the loader's awaitable."""
+        ctx = info.context
+        raw = info._raw_info
+        key = self.key(parent, ctx, field_request(raw.parent_type.fields[raw.field_name], raw))
+        value = self.read_now(ctx, key)
+        if value is not MISSING:
+            return value
+        loaders = ctx.loaders
+        return self._later(ctx, loaders, key, self.loader(loaders).load(key))
+
+    async def _later(self, ctx: RequestContext, loaders: Loaders, key: Any, pending: Any) -> Any:
+        return self._converted(ctx, loaders, key, await pending)
+
+
+def reads(read_path: ReadPath) -> dict[str, Any]:
+    """``strawberry.field(metadata=reads(...))``: the declaration, next to the field."""
+    return {READ_PATH: read_path}
+
+
+def read_path_of(field: GraphQLField) -> ReadPath | None:
+    """The declaration of a served field, if it has one and nothing else wraps its resolver."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if not isinstance(definition, StrawberryField):
+        return None
+    read_path = definition.metadata.get(READ_PATH) if definition.metadata else None
+    if not isinstance(read_path, ReadPath):
+        return None
+    if definition.permission_classes or definition.extensions:
+        return None  # the executor would skip them; such a field keeps its resolver
+    return read_path
 
 
 def now_or_later(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:
@@ -41,43 +165,191 @@ async def _later(pending: Awaitable[V], convert: Callable[[V], R]) -> R:
     return convert(await pending)
 
 
-def fields_under(selections: Iterable[Selection], *path: str) -> list[SelectedField]:
-    """The fields selected at ``path`` below ``selections`` (fragments flattened)."""
-    level = _flatten(selections)
+# Reading the request's selection ---------------------------------------------------------
+
+
+_Grouped: TypeAlias = dict[str, list[FieldNode]]
+
+
+class Selection:
+    """Fragments and variables of one request, to walk field nodes as execution will."""
+
+    __slots__ = ("fragments", "variables")
+
+    def __init__(self, fragments: Mapping[str, Any], variables: Any) -> None:
+        self.fragments = fragments
+        # The executor holds ``VariableValues``; a resolve info may carry the coerced dict.
+        if not isinstance(variables, VariableValues):
+            variables = VariableValues(sources={}, coerced=dict(variables or {}))
+        self.variables: VariableValues = variables
+
+    def included(self, node: Any) -> bool:
+        if not node.directives:
+            return True
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if"):
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and not include.get("if"))
+
+    def fields(self, nodes: Iterable[FieldNode]) -> dict[str, list[FieldNode]]:
+        """The field nodes selected under ``nodes``, by response name."""
+        grouped: dict[str, list[FieldNode]] = {}
+        for node in nodes:
+            if node.selection_set is not None:
+                self._collect(node.selection_set, grouped)
+        return grouped
+
+    def _collect(self, selection_set: SelectionSetNode, grouped: _Grouped) -> None:
+        for selection in selection_set.selections:
+            if not self.included(selection):
+                continue
+            if isinstance(selection, FieldNode):
+                name = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(name, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                self._collect(selection.selection_set, grouped)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                definition = getattr(fragment, "definition", fragment)
+                if definition is not None:
+                    self._collect(definition.selection_set, grouped)
+
+    def below(self, nodes: list[FieldNode], path: Iterable[str]) -> list[FieldNode]:
+        """The field nodes reached from ``nodes`` through the field names of ``path``."""
+        for name in path:
+            nodes = [
+                child
+                for children in self.fields(nodes).values()
+                for child in children
+                if child.name.value == name
+            ]
+        return nodes
+
+
+def field_request(field: GraphQLField, info: Any) -> FieldRequest:
+    """The request of a field, from a resolve info or the executor (same attributes)."""
+    selection = Selection(info.fragments, info.variable_values)
+    return request_of(field, info.field_nodes, selection)
+
+
+def request_of(field: GraphQLField, nodes: list[FieldNode], selection: Selection) -> FieldRequest:
+    arguments = get_argument_values(field, nodes[0], selection.variables)
+    selected = frozenset(
+        child.name.value for children in selection.fields(nodes).values() for child in children
+    )
+    return FieldRequest(arguments, selected)
+
+
+def _named(graphql_type: GraphQLOutputType) -> Any:
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    return graphql_type
+
+
+def _level_type(parent: GraphQLObjectType, path: Iterable[str]) -> GraphQLObjectType | None:
+    level: Any = parent
     for name in path:
-        level = _flatten(
-            child for field in level if field.name == name for child in field.selections
-        )
-    return level
+        if not isinstance(level, GraphQLObjectType) or name not in level.fields:
+            return None
+        level = _named(level.fields[name].type)
+    return level if isinstance(level, GraphQLObjectType) else None
 
 
-def _flatten(selections: Iterable[Selection]) -> list[SelectedField]:
-    flat: list[SelectedField] = []
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            flat.append(selection)
-        else:
-            flat.extend(_flatten(selection.selections))
-    return flat
+async def read_ahead(info: strawberry.Info[RequestContext], objects: list[Any]) -> None:
+    """Load every declared field selected below this connection's nodes, level by level."""
+    raw = info._raw_info
+    selection = Selection(raw.fragments, raw.variable_values)
+    path = ("edges", "node")
+    node_type = _level_type(_named(raw.return_type), path)
+    if node_type is None or not objects:
+        return
+    nodes = selection.below(list(raw.field_nodes), path)
+    await _read_level(info.context, selection, node_type, nodes, objects)
 
 
-def node_fields(info: strawberry.Info[Any]) -> list[SelectedField]:
-    """What the current connection field selects under ``edges { node { ... } }``."""
-    return fields_under(info.selected_fields, info.field_name, "edges", "node")
+async def _read_level(
+    ctx: RequestContext,
+    selection: Selection,
+    parent_type: GraphQLObjectType,
+    nodes: list[FieldNode],
+    parents: list[Any],
+) -> None:
+    loads: list[Awaitable[None]] = []
+    for field_nodes in selection.fields(nodes).values():
+        field = parent_type.fields.get(field_nodes[0].name.value)
+        read_path = read_path_of(field) if field is not None else None
+        if field is None or read_path is None:
+            continue
+        keys = _keys(ctx, read_path, field, field_nodes, selection, parents)
+        if keys:
+            loads.append(_read_field(ctx, selection, field, read_path, field_nodes, keys))
+    await gather_quietly(*loads)
 
 
-def int_argument(field: SelectedField, name: str) -> int | None:
-    """An ``Int`` argument as the resolver will see it.
+def _keys(
+    ctx: RequestContext,
+    read_path: ReadPath,
+    field: GraphQLField,
+    field_nodes: list[FieldNode],
+    selection: Selection,
+    parents: list[Any],
+) -> list[Any]:
+    """The distinct keys of a level; none when a key fails (e.g. a bad ``first``: the field
+    reports that error itself when it is completed)."""
+    try:
+        request = request_of(field, field_nodes, selection)
+        keys = {read_path.key(p, ctx, request) for p in parents if read_path.allows(p)}
+    except Exception:
+        return []
+    keys.discard(None)
+    return list(keys)
 
-    Strawberry hands literal arguments over as their source text (``"5"``) and variables
-    coerced; validation has already checked that either is a valid Int.
-    """
-    value = field.arguments.get(name)
-    return int(value) if isinstance(value, str) else value
+
+async def _read_field(
+    ctx: RequestContext,
+    selection: Selection,
+    field: GraphQLField,
+    read_path: ReadPath,
+    field_nodes: list[FieldNode],
+    keys: list[Any],
+) -> None:
+    await read_path.loader(ctx.loaders).load_many(keys)
+    next_type = _level_type(_named(field.type), read_path.next_level)
+    next_nodes = selection.below(field_nodes, read_path.next_level)
+    if next_type is None or not selection.fields(next_nodes):
+        return
+    next_objects = [
+        child
+        for key in keys
+        for child in _objects_at(read_path.read_now(ctx, key), read_path.next_level)
+    ]
+    if next_objects:
+        await _read_level(ctx, selection, next_type, next_nodes, next_objects)
 
 
-def asks_for(field: SelectedField, name: str) -> bool:
-    return any(f.name == name for f in _flatten(field.selections))
+def _objects_at(value: Any, path: tuple[str, ...]) -> list[Any]:
+    """The objects reached from an API object through ``path`` (lists flattened)."""
+    level = [value]
+    for name in path:
+        level = [
+            item
+            for parent in level
+            if parent is not None and parent is not MISSING
+            for item in _as_list(getattr(parent, _python_name(name), None))
+        ]
+    return [item for item in level if item is not None and item is not MISSING]
+
+
+@functools.cache
+def _python_name(graphql_name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in graphql_name)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
 
 
 async def gather_quietly(*loads: Awaitable[Any]) -> list[Any]:

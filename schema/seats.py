@@ -17,12 +17,17 @@ from resolvers.seats import count_seats, list_seats
 from schema.billing import BillingPreview
 from schema.common import Connection, Money, Node, SeatStatus, UserError, money, selects
 from schema.extensions import mutation
-from schema.prefetch import MaybeAwaitable
+from schema.prefetch import MaybeAwaitable, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User
 
 UserRef = Annotated["User", strawberry.lazy("schema.users")]
+
+
+#: What ``user`` reads (schema/prefetch.py).
+USER_READ = user_read("user_pk")
 
 
 @strawberry.type
@@ -48,11 +53,9 @@ class Seat(Node):
     def from_optional_row(cls, row: models.Seat | None) -> Seat | None:
         return cls.from_row(row) if row is not None else None
 
-    @strawberry.field(graphql_type=UserRef | None)
+    @strawberry.field(graphql_type=UserRef | None, metadata=reads(USER_READ))
     def user(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
-        from schema.users import user_now_or_later
-
-        return user_now_or_later(info.context, self.user_pk)
+        return USER_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.input

@@ -13,12 +13,17 @@ from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from schema.common import Connection, ContactSource, MarketingStatus, Node, selects
-from schema.prefetch import MaybeAwaitable, node_fields
+from schema.prefetch import MaybeAwaitable, read_ahead, reads
+from schema.users import user_read
 
 if TYPE_CHECKING:
     from schema.users import User
 
 UserRef = Annotated["User", strawberry.lazy("schema.users")]
+
+
+#: What ``owner`` reads (schema/prefetch.py).
+OWNER_READ = user_read("owner_pk")
 
 
 @strawberry.type
@@ -44,11 +49,9 @@ class Contact(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field(graphql_type=UserRef | None)
+    @strawberry.field(graphql_type=UserRef | None, metadata=reads(OWNER_READ))
     def owner(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
-        from schema.users import user_now_or_later
-
-        return user_now_or_later(info.context, self.owner_pk)
+        return OWNER_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.input
@@ -92,7 +95,6 @@ class ContactsQuery:
         ctx.require_viewer()
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         rows = await list_contacts(ctx, page, filter.to_data() if filter else None)
-        from schema.users import prefetch_owners
-
-        await prefetch_owners(ctx, node_fields(info), [rows])
-        return Connection.from_page(rows, Contact.from_row)
+        connection = Connection.from_page(rows, Contact.from_row)
+        await read_ahead(info, [edge.node for edge in connection.edges])
+        return connection

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+import functools
 from datetime import datetime
 from typing import Any, NoReturn
 
 import strawberry
 from strawberry.types.lazy_type import LazyType
-from strawberry.types.nodes import SelectedField
 
 from db import models
 from db.enums import InvitationStatus
@@ -16,18 +15,10 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, request_error
 from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts, OwnerPageKey
-from resolvers.pagination import Page, PageRequest
+from resolvers.pagination import PageRequest
 from resolvers.users import UserFilterData, display_name, list_users
 from schema.common import Connection, Node, Role, UserStatus, selects
-from schema.prefetch import (
-    MaybeAwaitable,
-    asks_for,
-    fields_under,
-    gather_quietly,
-    int_argument,
-    node_fields,
-    now_or_later,
-)
+from schema.prefetch import FieldRequest, MaybeAwaitable, ReadPath, now_or_later, read_ahead, reads
 
 # Contacts, deals and seats import this module for their owners; this module reaches them only
 # lazily, by module path (Strawberry's ``lazy``), so the imports between them run one way.
@@ -56,6 +47,50 @@ class OwnedItemCounts:
             activities=counts.activities,
             total=counts.total,
         )
+
+
+def _not_foreign(user: Any) -> bool:
+    """Whether a field refused to another account's users may be read (``_refuse_if_foreign``)."""
+    return not getattr(user, "foreign", False)
+
+
+def owner_page_key(user: Any, ctx: RequestContext, request: FieldRequest) -> OwnerPageKey:
+    """``contacts``/``deals`` of a user: the first N after a cursor, with the total if asked."""
+    page = PageRequest.parse(ctx, request.arguments.get("first"), request.arguments.get("after"))
+    return OwnerPageKey(user.pk, page.first, page.after, "totalCount" in request.selected)
+
+
+@functools.cache
+def _resolved(lazy: Any) -> Any:
+    """A lazy type's class (``LazyType.resolve_type`` checks paths on the disk at every call)."""
+    return lazy.resolve_type()
+
+
+SEAT_READ = ReadPath(
+    loader=lambda loaders: loaders.seat_by_user,
+    key=lambda user, _ctx, _request: user.pk,
+    convert=lambda _ctx, row: _resolved(SeatRef).from_optional_row(row),
+)
+OWNED_ITEMS_READ = ReadPath(
+    loader=lambda loaders: loaders.owned_counts,
+    key=lambda user, _ctx, _request: user.pk,
+    convert=lambda _ctx, counts: OwnedItemCounts.from_counts(counts),
+    allows=_not_foreign,
+)
+CONTACTS_READ = ReadPath(
+    loader=lambda loaders: loaders.contacts_by_owner,
+    key=owner_page_key,
+    convert=lambda _ctx, page: Connection.from_page(page, _resolved(ContactRef).from_row),
+    next_level=("edges", "node"),
+    allows=_not_foreign,
+)
+DEALS_READ = ReadPath(
+    loader=lambda loaders: loaders.deals_by_owner,
+    key=owner_page_key,
+    convert=lambda _ctx, page: Connection.from_page(page, _resolved(DealRef).from_row),
+    next_level=("edges", "node"),
+    allows=_not_foreign,
+)
 
 
 @strawberry.type
@@ -89,14 +124,12 @@ class User(Node):
             deleted_at=row.deleted_at,
         )
 
-    # The nested fields below are synchronous: when the list that produced this user prefetched
-    # the level (schema/prefetch.py) they read the loaders' caches at once; otherwise
-    # ``now_or_later`` hands graphql-core the loader's awaitable.
+    # The nested fields below declare what they read (schema/prefetch.py): the list that
+    # produced this user loads them for its whole page, and the executor reads what is loaded.
 
-    @strawberry.field(graphql_type=SeatRef | None)
+    @strawberry.field(graphql_type=SeatRef | None, metadata=reads(SEAT_READ))
     def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Any]:
-        seat_type = SeatRef.resolve_type()
-        return now_or_later(info.context.loaders.seat_by_user, self.pk, seat_type.from_optional_row)
+        return SEAT_READ.resolve(self, info)
 
     @strawberry.field(
         graphql_type=InvitationRef | None,
@@ -114,42 +147,30 @@ class User(Node):
             lambda row: invitation_type.from_row(row, ctx.now) if row is not None else None,
         )
 
-    @strawberry.field(graphql_type=OwnedItemCounts)
+    @strawberry.field(graphql_type=OwnedItemCounts, metadata=reads(OWNED_ITEMS_READ))
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
         _refuse_if_foreign(self, "ownedItems")
-        return now_or_later(info.context.loaders.owned_counts, self.pk, OwnedItemCounts.from_counts)
+        return OWNED_ITEMS_READ.resolve(self, info)  # type: ignore[no-any-return]
 
-    @strawberry.field(graphql_type=Connection[ContactRef])
+    @strawberry.field(graphql_type=Connection[ContactRef], metadata=reads(CONTACTS_READ))
     def contacts(
         self,
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
     ) -> MaybeAwaitable[Connection[Any]]:
-        contact_type = ContactRef.resolve_type()
         _refuse_if_foreign(self, "contacts")
-        key = owner_page_key(info, self.pk, first, after)
-        return now_or_later(
-            info.context.loaders.contacts_by_owner,
-            key,
-            lambda page: Connection.from_page(page, contact_type.from_row),
-        )
+        return CONTACTS_READ.resolve(self, info)  # type: ignore[no-any-return]
 
-    @strawberry.field(graphql_type=Connection[DealRef])
+    @strawberry.field(graphql_type=Connection[DealRef], metadata=reads(DEALS_READ))
     def deals(
         self,
         info: strawberry.Info[RequestContext],
         first: int | None = None,
         after: str | None = None,
     ) -> MaybeAwaitable[Connection[Any]]:
-        deal_type = DealRef.resolve_type()
         _refuse_if_foreign(self, "deals")
-        key = owner_page_key(info, self.pk, first, after)
-        return now_or_later(
-            info.context.loaders.deals_by_owner,
-            key,
-            lambda page: Connection.from_page(page, deal_type.from_row),
-        )
+        return DEALS_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
 def _refuse_if_foreign(user: User, field_name: str) -> None:
@@ -163,13 +184,6 @@ def refuse_foreign_field(field_name: str) -> NoReturn:
         ErrorCode.FORBIDDEN,
         f"'{field_name}' of a user of another account is not visible: only displayName is.",
     )
-
-
-def owner_page_key(
-    info: strawberry.Info[RequestContext], owner_pk: int, first: int | None, after: str | None
-) -> OwnerPageKey:
-    page = PageRequest.parse(info.context, first, after)
-    return OwnerPageKey(owner_pk, page.first, page.after, selects(info, "totalCount"))
 
 
 @strawberry.input
@@ -202,8 +216,19 @@ def user_object(ctx: RequestContext, row: models.User | None) -> User | None:
     return user
 
 
+def user_read(key_attribute: str) -> ReadPath:
+    """A field naming a user of the viewer's account by its parent's ``key_attribute``
+    (``Contact.owner``, ``Deal.owner``, ``Seat.user``, ``AuditEvent.actor``)."""
+    return ReadPath(
+        loader=lambda loaders: loaders.user,
+        key=lambda parent, _ctx, _request: getattr(parent, key_attribute),
+        convert=user_object,
+    )
+
+
 def user_now_or_later(ctx: RequestContext, user_id: int | None) -> MaybeAwaitable[User | None]:
-    """A user of the viewer's account by key: at once when already loaded."""
+    """A user of the viewer's account by key: at once when already loaded (for fields that do
+    not declare a read, e.g. ``LedgerEntry.actor``)."""
     if user_id is None:
         return None
     return now_or_later(ctx.loaders.user, user_id, lambda row: user_object(ctx, row))
@@ -214,42 +239,6 @@ async def load_user(ctx: RequestContext, user_id: int | None) -> User | None:
     if user_id is None:
         return None
     return user_object(ctx, await ctx.loaders.user.load(user_id))
-
-
-async def prefetch_user_level(
-    ctx: RequestContext, fields: list[SelectedField], user_pks: list[int]
-) -> None:
-    """Load what the page's users will be asked for, one batch per loader, all at once."""
-    loads: list[Awaitable[Any]] = []
-    for field in fields:
-        if field.name == "seat":
-            loads.append(ctx.loaders.seat_by_user.load_many(user_pks))
-        elif field.name == "ownedItems":
-            loads.append(ctx.loaders.owned_counts.load_many(user_pks))
-        elif field.name in {"contacts", "deals"}:
-            loads.append(_prefetch_owner_pages(ctx, field, user_pks))
-    await gather_quietly(*loads)
-
-
-async def _prefetch_owner_pages(
-    ctx: RequestContext, field: SelectedField, owner_pks: list[int]
-) -> None:
-    loaders = ctx.loaders
-    loader = loaders.contacts_by_owner if field.name == "contacts" else loaders.deals_by_owner
-    page = PageRequest.parse(ctx, int_argument(field, "first"), field.arguments.get("after"))
-    with_total = asks_for(field, "totalCount")
-    keys = [OwnerPageKey(pk, page.first, page.after, with_total) for pk in owner_pks]
-    pages: list[Page[Any]] = await loader.load_many(keys)
-    await prefetch_owners(ctx, fields_under(field.selections, "edges", "node"), pages)
-
-
-async def prefetch_owners(
-    ctx: RequestContext, node_fields: list[SelectedField], pages: Iterable[Page[Any]]
-) -> None:
-    """Load the owners of the items on these pages, when ``owner`` is asked for."""
-    if any(field.name == "owner" for field in node_fields):
-        owner_ids = {row.owner_id for page in pages for row in page.items if row.owner_id}
-        await ctx.loaders.user.load_many(sorted(owner_ids))
 
 
 @strawberry.type
@@ -272,5 +261,6 @@ class UsersQuery:
         ctx.require_viewer()
         page = PageRequest.parse(ctx, first, after, with_total=selects(info, "totalCount"))
         rows = await list_users(ctx, page, filter.to_data() if filter else None)
-        await prefetch_user_level(ctx, node_fields(info), [row.id for row in rows.items])
-        return Connection.from_page(rows, lambda row: user_object(ctx, row))  # type: ignore[arg-type, return-value]
+        connection = Connection.from_page(rows, lambda row: user_object(ctx, row))
+        await read_ahead(info, [edge.node for edge in connection.edges])
+        return connection  # type: ignore[return-value]

@@ -25,7 +25,8 @@ from bench.operations import CONTACTS_PAGE, USERS_PAGE
 from db.demo import DEMO_PASSWORD, seed_demo
 from schema import build_schema
 from schema.executor import FastExecutor, fast_fields_in
-from schema.fast_fields import use_direct_attribute_resolvers
+from schema.fast_fields import AttributeResolver, use_direct_attribute_resolvers
+from schema.prefetch import MISSING, read_path_of
 from tests.differential import _canonical
 
 # --- a schema made for the edge cases -----------------------------------------------------
@@ -247,7 +248,7 @@ async def test_generated_queries_match_graphql_core(api, sessionmaker, clock, di
 # --- the fast path is engaged -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("document", "at_least"), [(USERS_PAGE, 25), (CONTACTS_PAGE, 14)])
+@pytest.mark.parametrize(("document", "at_least"), [(USERS_PAGE, 32), (CONTACTS_PAGE, 17)])
 def test_the_pages_are_completed_on_the_fast_path(document: str, at_least: int) -> None:
     """Fails if the fast path silently turns off (a rename in Strawberry or graphql-core)."""
     fast, total = fast_fields_in(build_schema()._schema, document)
@@ -263,3 +264,82 @@ def test_resolve_hooks_take_the_normal_path() -> None:
     )
     assert isinstance(executor, FastExecutor)
     assert not executor.fast
+
+
+def _served_object_fields() -> list[tuple[str, graphql.GraphQLField]]:
+    schema = build_schema()._schema
+    return [
+        (f"{named.name}.{name}", field)
+        for named in schema.type_map.values()
+        if isinstance(named, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType)
+        and not named.name.startswith("__")
+        for name, field in named.fields.items()
+    ]
+
+
+def test_every_plain_field_of_the_served_schema_is_rewired() -> None:
+    """Fails if ``schema/fast_fields.py`` rewires fewer fields than the schema has plain ones
+    (it relies on Strawberry's ``_is_default`` marker, which a Strawberry release may rename)."""
+    plain, rewired = set(), set()
+    for name, field in _served_object_fields():
+        definition = field.extensions["strawberry-definition"]
+        if (
+            definition.base_resolver is None
+            and not definition.permission_classes
+            and not definition.extensions
+        ):
+            plain.add(name)
+        if isinstance(field.resolve, AttributeResolver):
+            rewired.add(name)
+    assert len(plain) > 150, len(plain)
+    assert rewired == plain, sorted(plain ^ rewired)
+
+
+def test_the_users_page_reads_are_declared() -> None:
+    declared = {name for name, field in _served_object_fields() if read_path_of(field)}
+    assert {
+        "User.seat",
+        "User.ownedItems",
+        "User.contacts",
+        "User.deals",
+        "Contact.owner",
+        "Deal.owner",
+        "Seat.user",
+        "AuditEvent.actor",
+    } <= declared
+
+
+async def test_loaded_reads_skip_their_resolvers(api, sessionmaker, clock, monkeypatch):
+    """On the users page every declared field is read from the loaders the look-ahead filled:
+    the fast executor never calls their resolvers (the differential replay still does)."""
+    await seed_demo(sessionmaker, now=clock.now())
+    login = await api.data(
+        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
+        "{ token } }",
+        {"p": DEMO_PASSWORD},
+    )
+    token = login["login"]["token"]
+    resolved: list[str] = []
+    read: list[str] = []
+    execute_field = FastExecutor.execute_field
+    complete_read = FastExecutor.complete_read
+
+    def record_field(self: FastExecutor, parent_type: Any, source: Any, details: Any, *a: Any):
+        resolved.append(details[0].node.name.value)
+        return execute_field(self, parent_type, source, details, *a)
+
+    def record_read(self: FastExecutor, step: Any, *a: Any) -> Any:
+        result = complete_read(self, step, *a)
+        if result is not MISSING:
+            read.append(step.field_details_list[0].node.name.value)
+        return result
+
+    monkeypatch.setattr(FastExecutor, "execute_field", record_field)
+    monkeypatch.setattr(FastExecutor, "complete_read", record_read)
+    data = await api.data(USERS_PAGE, token=token)
+    users = data["users"]["edges"]
+    assert len(users) > 1
+    assert not {"seat", "ownedItems", "contacts", "owner"} & set(resolved), resolved
+    assert read.count("ownedItems") == read.count("contacts") == read.count("seat") == len(users)
+    shown = sum(len(edge["node"]["contacts"]["edges"]) for edge in users)
+    assert read.count("owner") == shown > 0
