@@ -42,6 +42,7 @@ from schema.limits import (
     paginated_fields,
 )
 from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
+from schema.scim import ScimMutation, ScimQuery
 from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
 from schema.users.mutations import UserPermissionsMutation, UsersMutation
@@ -62,6 +63,7 @@ class Query(
     MarketingQuery,
     NotificationsQuery,
     BillingPreviewQuery,
+    ScimQuery,
 ):
     pass
 
@@ -78,6 +80,7 @@ class Mutation(
     SeatsMutation,
     DealsMutation,
     SignInMutation,
+    ScimMutation,
 ):
     pass
 

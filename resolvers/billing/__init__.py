@@ -319,7 +319,7 @@ class BillingChange:
             self.session,
             preview,
             account_id=self.account_id,
-            actor_user_id=self.ctx.viewer.user_id,
+            actor_user_id=self.ctx.viewer.actor_user_id,
             now=self.ctx.now,
             charge_effective_at=charge_effective_at,
         )
