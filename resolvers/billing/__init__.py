@@ -213,7 +213,7 @@ def write_ledger(
     preview: rules.BillingPreview,
     *,
     account_id: int,
-    actor_user_id: int,
+    actor_user_id: int | None,
     now: datetime,
     charge_effective_at: datetime | None = None,
 ) -> str | None:

@@ -385,7 +385,7 @@ async def patch_user(request: Request, ctx: RequestContext, actor: ScimActor) ->
     current = await scim_users.get_user(ctx, actor, gid)
     data = await _json_body(request)
     try:
-        patch = PatchOp[RequestUser].model_validate(data, scim_ctx=Context.RESOURCE_PATCH_REQUEST)  # type: ignore[misc]
+        patch = PatchOp[RequestUser].model_validate(data, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
         resource = as_request_user(current)
         patch.patch(resource)
     except ValidationError as error:

@@ -14,8 +14,9 @@ Every call runs as the SCIM token's viewer, so every audit event names the token
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scim2_models.path import (
     CompareOperator,
@@ -48,13 +49,13 @@ class UnsupportedFilter(Exception):
     """A filter this server cannot answer (an attribute it does not keep, a bad operand)."""
 
 
-def _text_match(column: ColumnElement[str | None], op: CompareOperator, value: object):  # type: ignore[no-untyped-def]
+def _text_match(column: Any, op: CompareOperator, value: object) -> ColumnElement[bool]:
     if not isinstance(value, str):
         raise UnsupportedFilter(f"Compare this attribute with a string, not {value!r}.")
     value = value.lower()
     column = func.lower(column)
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    matchers = {
+    matchers: dict[CompareOperator, Callable[[], ColumnElement[bool]]] = {
         CompareOperator.eq: lambda: column == value,
         CompareOperator.ne: lambda: or_(column != value, column.is_(None)),
         CompareOperator.co: lambda: column.like(f"%{escaped}%", escape="\\"),

@@ -7,10 +7,9 @@ import asyncio
 import uuid
 from typing import Annotated, Any
 
-
+import httpx2
 import uvicorn
 from pydantic import Field
-import httpx2
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import Required, ScimProvider, Uniqueness
 from scim2_tester import Status, check_server
@@ -45,7 +44,7 @@ async def test_scim2_tester_finds_no_failure(api, factory, services):
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to await
             await asyncio.sleep(0.02)
         results = await asyncio.to_thread(_run_checker, f"http://127.0.0.1:{port}/scim/v2", token)
     finally:
