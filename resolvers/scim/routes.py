@@ -54,7 +54,7 @@ REQUESTS_PER_MINUTE = 600
 MAX_BODY_BYTES = 64 * 1024
 _SCOPE = "scim"
 _POLICY = throttle.ThrottlePolicy(
-    free_failures=REQUESTS_PER_MINUTE,
+    free_failures=REQUESTS_PER_MINUTE - 1,  # the Nth request sets the block, the next waits
     max_delay=timedelta(minutes=1),
     forget_after=timedelta(minutes=2),
 )
