@@ -112,6 +112,12 @@ async def full_account(factory: Factory, name: str) -> FullAccount:
                     next_attempt_at=now,
                     created_at=now,
                 ),
+                models.ScimToken(
+                    account_id=account.id,
+                    name="Okta",
+                    token_hash=f"{name}-scim".ljust(64, "0"),
+                    created_at=now,
+                ),
                 models.AuditEvent(
                     account_id=account.id,
                     actor_user_id=account.owner.id,

@@ -154,7 +154,8 @@ async def test_a_foreign_accounts_user_is_not_found(api, factory, scim):
     assert listed.json()["totalResults"] == 0
     async with Db(factory.sessionmaker).sessionmaker() as session:
         row = await session.get(User, stranger.id)
-    assert row is not None and row.status is UserStatus.ACTIVE
+    assert row is not None
+    assert row.status is UserStatus.ACTIVE
 
 
 async def test_every_change_is_audited_with_the_token_as_actor(api, factory, acme, scim):
