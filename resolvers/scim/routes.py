@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from scim2_models import Context, Error, PatchOp, ScimFilter
+from scim2_models import Context, Error, PatchOp, SCIMException, ScimFilter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -390,6 +390,8 @@ async def patch_user(request: Request, ctx: RequestContext, actor: ScimActor) ->
         patch.patch(resource)
     except ValidationError as error:
         raise _validation_refusal(error) from None
+    except SCIMException as error:  # scim2-models' own refusals carry their status and type
+        raise ScimRefusal(error.status, error.detail, error.scim_type or None) from None
     except (ValueError, LookupError, TypeError) as error:
         raise ScimRefusal(400, f"The patch cannot be applied: {error}", "invalidPath") from None
     user = await scim_users.replace(ctx, actor, gid, desired_user(resource))
