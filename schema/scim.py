@@ -11,7 +11,7 @@ from resolvers import scim
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from schema.common import UserError
-from schema.extensions import mutation, refusable_query
+from schema.extensions import BusinessErrorsAsRequestErrors, mutation
 
 
 @strawberry.type(
@@ -91,20 +91,27 @@ class RevokeScimTokenPayload:
 
 @strawberry.type(description="The result of updateScimSettings.")
 class UpdateScimSettingsPayload:
-    scim_settings: ScimSettings | None = strawberry.field(default=None, description="Now.")
+    scim_settings: ScimSettings | None = strawberry.field(
+        default=None, description="The settings now in force."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="FORBIDDEN.")
 
 
 @strawberry.type
 class ScimQuery:
-    @refusable_query()
+    @strawberry.field(
+        description="The account's SCIM tokens, revoked ones too, oldest first (admins only; "
+        "FORBIDDEN otherwise).",
+        extensions=[BusinessErrorsAsRequestErrors(None)],
+    )
     async def scim_tokens(self, info: strawberry.Info[RequestContext]) -> list[ScimToken]:
-        """The account's SCIM tokens, revoked ones too, oldest first (admins only)."""
         return [ScimToken.from_row(row) for row in await scim.list_tokens(info.context)]
 
-    @refusable_query()
+    @strawberry.field(
+        description="How SCIM provisioning treats seats (admins only; FORBIDDEN otherwise).",
+        extensions=[BusinessErrorsAsRequestErrors(None)],
+    )
     async def scim_settings(self, info: strawberry.Info[RequestContext]) -> ScimSettings:
-        """How SCIM provisioning treats seats (admins only)."""
         data = await scim.read_settings(info.context)
         return ScimSettings(
             can_buy_seats=data.can_buy_seats, schedules_seat_removal=data.schedules_seat_removal

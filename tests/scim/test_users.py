@@ -242,3 +242,16 @@ async def test_requests_past_the_rate_limit_get_429(api, acme, scim, monkeypatch
     refused = await scim.request("GET", "/Users")
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
+
+
+async def test_only_admins_read_tokens_and_settings(api, factory, acme):
+    regular = await factory.user(acme)
+
+    assert await api.error_codes(TOKENS, token=regular.token) == ["FORBIDDEN"]
+    assert await api.error_codes("{ scimSettings { canBuySeats } }", token=regular.token) == [
+        "FORBIDDEN"
+    ]
+    settings = await api.data(
+        "{ scimSettings { canBuySeats schedulesSeatRemoval } }", token=acme.owner.token
+    )
+    assert settings["scimSettings"] == {"canBuySeats": False, "schedulesSeatRemoval": False}
