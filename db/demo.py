@@ -48,9 +48,9 @@ nora@acme.example      Nora Quinn      REGULAR  added yesterday, invitation PEND
   due date, some due in the future), spread evenly over the 9 users (Henry included).
 - Billing ledger: the current period's ``INVOICE`` at ``period_start``: "Seats" 11 x 29.00 = 319.00
   and "Marketing contacts tier (150)" 1 x 20.00 = 20.00.
-- Audit events: ``user.add`` (Grace), ``user.permissions_change`` (Farid loses
-  ``canSetMarketingStatus``), ``user.deactivate`` and ``seat.remove_scheduled`` (Henry),
-  ``contact.marketing_status_change`` (the 8 contacts switched off marketing), ``user.add`` and
+- Audit events: ``user.add`` (Grace), ``user.set_permissions`` (Farid loses
+  ``canSetMarketingStatus``), ``user.deactivate`` and ``seat.remove`` (Henry),
+  ``contact.set_marketing_status`` (the 8 contacts switched off marketing), ``user.add`` and
   ``invitation.send`` (Nora). Targets are
   global ids (``resolvers.ids.encode_global_id``).
 
@@ -100,6 +100,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from config import Settings
 from db.engine import WRITE_TRANSACTION
 from db.enums import (
+    BillingItem,
     ContactSource,
     LedgerEntryKind,
     MarketingStatus,
@@ -884,6 +885,7 @@ def _invoice_row(
     return {
         "account_id": account_id,
         "kind": LedgerEntryKind.INVOICE,
+        "item": BillingItem.CONTACT_TIER if "tier" in description else BillingItem.SEATS,
         "description": description,
         "quantity": quantity,
         "unit_price": unit_price,
@@ -944,17 +946,16 @@ async def _corp_audit_events(
             "user.add",
             encode_global_id("User", grace),
             now - 150 * _DAY,
-            email="grace@acme.example",
             role="ADMIN",
-            seatPurchased=False,
+            seat_purchased=False,
         ),
         _audit_row(
             corp.id,
             ana,
-            "user.permissions_change",
+            "user.set_permissions",
             encode_global_id("User", farid),
             now - 30 * _DAY,
-            canSetMarketingStatus={"from": True, "to": False},
+            can_set_marketing_status={"from": True, "to": False},
         ),
         _audit_row(
             corp.id,
@@ -962,27 +963,27 @@ async def _corp_audit_events(
             "user.deactivate",
             encode_global_id("User", henry),
             henry_deactivated_at,
-            removeSeat=True,
-            ownedItems=henry_owns | {"total": sum(henry_owns.values())},
+            remove_seat=True,
+            owned_items=henry_owns | {"total": sum(henry_owns.values())},
         ),
         _audit_row(
             corp.id,
             owner,
-            "seat.remove_scheduled",
+            "seat.remove",
             seat,
             henry_deactivated_at,
-            seatId=seat,
-            effectiveAt=period.end.isoformat(),
+            seat=seat,
+            effective_at=period.end.isoformat(),
         ),
         _audit_row(
             corp.id,
             ana,
-            "contact.marketing_status_change",
+            "contact.set_marketing_status",
             None,
             now - 2 * _DAY,
-            marketingStatus="NON_MARKETING",
+            status="NON_MARKETING",
             count=corp.switched_off_contacts,
-            billedAsMarketingUntil=period.end.isoformat(),
+            billed_as_marketing_until=period.end.isoformat(),
         ),
     ]
     await _insert(session, counter, AuditEvent, rows)
@@ -998,9 +999,8 @@ async def _labs_audit_events(
         "user.add",
         encode_global_id("User", lena),
         next(u.created_at for u in labs.users if u.id == lena),
-        email="lena@acmelabs.example",
         role="REGULAR",
-        seatPurchased=True,
+        seat_purchased=True,
     )
     await _insert(session, counter, AuditEvent, [row])
 

@@ -77,6 +77,13 @@ class LedgerEntryKind(StrEnum):
     INVOICE = "INVOICE"  # the renewal invoice issued at a period boundary
 
 
+class BillingItem(StrEnum):
+    """What a billing ledger row is for."""
+
+    SEATS = "SEATS"  # billable seats (bought, renewed, removed)
+    CONTACT_TIER = "CONTACT_TIER"  # the marketing-contact tier (upgrades, renewal)
+
+
 class ClosureKind(StrEnum):
     PORTFOLIO = "PORTFOLIO"
     ACCOUNT = "ACCOUNT"

@@ -24,9 +24,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from db.enums import (
+    BillingItem,
     ClosureKind,
     ContactSource,
     LedgerEntryKind,
@@ -171,6 +172,9 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
     kind: Mapped[LedgerEntryKind] = mapped_column(_enum(LedgerEntryKind))
+    item: Mapped[BillingItem] = mapped_column(
+        _enum(BillingItem), default=BillingItem.SEATS, server_default=BillingItem.SEATS.value
+    )
     description: Mapped[str] = mapped_column(String(300))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(ScaledDecimal(2))
@@ -185,6 +189,11 @@ class LedgerEntry(Base):
     actor_user_id: Mapped[int | None] = mapped_column(BigId)
     #: Groups the rows written by one operation (also the charge id in audit details).
     operation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The audit event of the change that caused the row (and so its actor).
+    audit_event_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("audit_events.id", ondelete="SET NULL"), index=True
+    )
+    audit_event: Mapped[AuditEvent | None] = relationship(lazy="raise")
 
 
 class IdempotencyRecord(Base):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent
 from resolvers.context import RequestContext, Viewer
+from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.permissions import require_admin
@@ -69,6 +70,8 @@ class AuditEventFilterData:
     actions: tuple[str, ...] | None = None
     actor_id: str | None = None
     target_id: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
 
 
 async def list_events(
@@ -87,5 +90,13 @@ async def list_events(
             query = query.where(AuditEvent.actor_user_id == (actor_pk if actor_pk else -1))
         if flt.target_id is not None:
             query = query.where(AuditEvent.target_id == flt.target_id)
+        if flt.occurred_from and flt.occurred_to and flt.occurred_to < flt.occurred_from:
+            raise BusinessError.of(
+                ErrorCode.INVALID_INPUT, "`to` is before `from`.", ["filter", "to"]
+            )
+        if flt.occurred_from is not None:
+            query = query.where(AuditEvent.occurred_at >= flt.occurred_from)
+        if flt.occurred_to is not None:
+            query = query.where(AuditEvent.occurred_at < flt.occurred_to)
     # Newest first is what an admin reading a trail expects.
     return await fetch_page(ctx, query, AuditEvent.id, page, descending=True)

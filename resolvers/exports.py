@@ -45,6 +45,7 @@ from db.models import (
     PortfolioMetricPoint,
 )
 from resolvers import audit
+from resolvers.accounts.owners import closable_portfolios, may_close_portfolio
 from resolvers.context import RequestContext, RequestDatabase, with_write_retry
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
@@ -90,6 +91,10 @@ class ExportFile:
         return self.content.decode("utf-8")
 
 
+async def _nothing_to_record() -> None:
+    return None
+
+
 @dataclass
 class ExportStream:
     """An export produced while it is sent: ``chunks`` reads a consistent snapshot (a read
@@ -101,24 +106,14 @@ class ExportStream:
     chunks: AsyncGenerator[bytes, None]
     #: Data rows produced so far (final when ``chunks`` is exhausted).
     row_count: int = 0
+    #: Records the export as taken (what ``chunks`` does at its end for a download).
+    mark_taken: Callable[[], Awaitable[None]] = _nothing_to_record
 
 
 #: Rows fetched per round trip while streaming: memory stays flat whatever the table size.
 STREAM_BATCH_ROWS = 2000
 #: Bytes gathered before a chunk is handed to the client.
 STREAM_CHUNK_BYTES = 64 * 1024
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[str, int]:
-    """RFC 4180 CSV text with a header row, and the number of data rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-        count += 1
-    return buffer.getvalue(), count
 
 
 class _CsvEncoder:
@@ -195,22 +190,52 @@ async def _record_taken(
 # --- portfolio exports ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DeferredExport:
+    """A portfolio CSV built for the GraphQL query: ``mark_taken`` records it as taken, which
+    the schema calls only when the client asked for its ``content`` (SPEC: asking for the
+    size or file name alone changes nothing)."""
+
+    file: ExportFile
+    mark_taken: Callable[[], Awaitable[None]]
+
+
 async def take_portfolio_export(
     ctx: RequestContext, portfolio_global_id: str, kind: PortfolioExportKind
-) -> ExportFile:
-    """Build one portfolio CSV and record that it was taken (raises ``BusinessError``)."""
-    return await _collect(await open_portfolio_export(ctx, portfolio_global_id, kind))
+) -> DeferredExport:
+    """Build one portfolio CSV, not yet recorded as taken (raises ``BusinessError``)."""
+    export = await open_portfolio_export(ctx, portfolio_global_id, kind, record_when_sent=False)
+    file = await _collect(export)
+    return DeferredExport(file, export.mark_taken)
 
 
 async def open_portfolio_export(
-    ctx: RequestContext, portfolio_global_id: str, kind: PortfolioExportKind
+    ctx: RequestContext,
+    portfolio_global_id: str,
+    kind: PortfolioExportKind,
+    *,
+    record_when_sent: bool = True,
 ) -> ExportStream:
-    """Check the viewer may export the portfolio (raises ``BusinessError``); the CSV streams."""
+    """Check the viewer may export the portfolio (raises ``BusinessError``); the CSV streams and,
+    unless ``record_when_sent`` is off, is recorded as taken once every row was produced."""
     async with ctx.db.read() as session:
         portfolio = await _owned_portfolio(session, ctx, portfolio_global_id)
     portfolio_id = portfolio.id
     filename = f"portfolio-{portfolio_id}-{kind.value.lower()}-{ctx.now.date().isoformat()}.csv"
     export = ExportStream(filename, CSV_CONTENT_TYPE, _empty())
+
+    async def record(session: AsyncSession) -> None:
+        await _record_portfolio_export(session, portfolio_id, kind, ctx.viewer.user_id, ctx.now)
+        audit.record_for(
+            session,
+            ctx,
+            "portfolio.export",
+            encode_global_id("Portfolio", portfolio_id),
+            {"kind": kind.value, "rows": export.row_count},
+        )
+
+    async def mark_taken() -> None:
+        await _record_taken(ctx, record)
 
     async def chunks() -> AsyncGenerator[bytes, None]:
         encoder = _CsvEncoder()
@@ -221,20 +246,11 @@ async def open_portfolio_export(
             async for batch in _stream_rows(connection, query):
                 export.row_count += len(batch)
                 yield encoder.rows(batch if billing else [_metric_row(row) for row in batch])
-
-        async def record(session: AsyncSession) -> None:
-            await _record_portfolio_export(session, portfolio_id, kind, ctx.viewer.user_id, ctx.now)
-            audit.record_for(
-                session,
-                ctx,
-                "portfolio.export",
-                encode_global_id("Portfolio", portfolio_id),
-                {"kind": kind.value, "rows": export.row_count},
-            )
-
-        await _record_taken(ctx, record)
+        if record_when_sent:
+            await mark_taken()
 
     export.chunks = chunks()
+    export.mark_taken = mark_taken
     return export
 
 
@@ -246,12 +262,14 @@ async def _empty() -> AsyncGenerator[bytes, None]:
 async def _owned_portfolio(
     session: AsyncSession, ctx: RequestContext, portfolio_global_id: str
 ) -> Portfolio:
+    """Who may close a portfolio may take its exports (closing needs them): its owner, or the
+    owner of its account once its owner can no longer sign in."""
     pk = decode_typed_id(portfolio_global_id, "Portfolio")
-    query = _visible_portfolios(ctx).where(Portfolio.id == (pk if pk is not None else -1))
-    portfolio = (await session.scalars(query)).first()
+    query = closable_portfolios(ctx, _visible_portfolios(ctx))
+    portfolio = (await session.scalars(query.where(Portfolio.id == (pk or -1)))).first()
     if portfolio is None:
         raise BusinessError.of(ErrorCode.NOT_FOUND, "No portfolio with this id.", ["portfolioId"])
-    if portfolio.owner_user_id != ctx.viewer.user_id:
+    if not await may_close_portfolio(session, ctx.viewer, portfolio):
         raise BusinessError.of(
             ErrorCode.FORBIDDEN, "Only the portfolio owner can export its data.", ["portfolioId"]
         )
@@ -325,11 +343,6 @@ async def _record_portfolio_export(
 # --- the account's full export ----------------------------------------------------------------
 
 
-async def take_account_export(ctx: RequestContext) -> ExportFile:
-    """Every entity of the viewer's account as one zip of CSVs; records ``full_export_at``."""
-    return await _collect(open_account_export(ctx))
-
-
 def open_account_export(ctx: RequestContext) -> ExportStream:
     """The account's zip, streamed (admins only: raises ``BusinessError`` at once otherwise)."""
     viewer = ctx.viewer
@@ -354,17 +367,18 @@ async def _account_zip_chunks(ctx: RequestContext, account_id: int) -> AsyncGene
                         if sink.size >= STREAM_CHUNK_BYTES:
                             yield sink.take()
 
-        async def record(session: AsyncSession) -> None:
-            await session.execute(
-                update(Account).where(Account.id == account_id).values(full_export_at=ctx.now)
-            )
-            audit.record_for(
-                session, ctx, "account.export", encode_global_id("Account", account_id)
-            )
-
-        await _record_taken(ctx, record)
-    ctx.memo.pop("account", None)
     yield sink.take()  # the rest, with the zip's central directory
+
+    # Run only when the consumer asks for more after the last chunk, i.e. once it has been sent:
+    # a download that breaks off before its end records nothing.
+    async def record(session: AsyncSession) -> None:
+        await session.execute(
+            update(Account).where(Account.id == account_id).values(full_export_at=ctx.now)
+        )
+        audit.record_for(session, ctx, "account.export", encode_global_id("Account", account_id))
+
+    await _record_taken(ctx, record)
+    ctx.memo.pop("account", None)
 
 
 class _ChunkSink(io.RawIOBase):

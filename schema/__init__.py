@@ -35,6 +35,7 @@ from schema.documents import DocumentCache, DocumentStore
 from schema.executor import FastExecutor
 from schema.extensions import MaskUnexpectedErrors, RecordOperationName, RejectNulCharacters
 from schema.fast_fields import use_direct_attribute_resolvers
+from schema.ledger import BillingLedgerQuery
 from schema.limits import (
     QueryLimits,
     QueryLimitsExtension,
@@ -63,6 +64,7 @@ class Query(
     MarketingQuery,
     NotificationsQuery,
     BillingPreviewQuery,
+    BillingLedgerQuery,
     ScimQuery,
 ):
     pass

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from db import models
 from resolvers.audit import AuditEventFilterData, list_events
@@ -36,6 +38,16 @@ class AuditEvent(Node):
         "(then actor is null).",
     )
 
+    @strawberry.field(
+        graphql_type=JSON,
+        description=(
+            "The same details as `details`, as a JSON object rather than a string holding JSON "
+            "(contract addition)."
+        ),
+    )
+    def details_json(self) -> Any:
+        return json.loads(self.details)
+
     @classmethod
     def from_row(cls, row: models.AuditEvent) -> AuditEvent:
         return cls(
@@ -64,6 +76,18 @@ class AuditEventFilter:
     action: list[str] | None = None
     actor_id: strawberry.ID | None = None
     target_id: strawberry.ID | None = None
+    from_: datetime | None = strawberry.field(
+        default=None,
+        name="from",
+        description="Events that occurred at or after this instant (contract addition).",
+    )
+    to: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "Events that occurred before this instant, exclusive (contract addition); "
+            "`to` before `from` is INVALID_INPUT."
+        ),
+    )
 
 
 @strawberry.type
@@ -84,6 +108,8 @@ class AuditQuery:
                 actions=tuple(filter.action) if filter.action else None,
                 actor_id=filter.actor_id,
                 target_id=filter.target_id,
+                occurred_from=filter.from_,
+                occurred_to=filter.to,
             )
             if filter
             else None

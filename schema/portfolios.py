@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,7 +14,13 @@ from resolvers.context import RequestContext
 from resolvers.exports import take_portfolio_export
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
-from resolvers.portfolios import exported_at, linked_accounts, metric_points, viewer_portfolio
+from resolvers.portfolios import (
+    exported_at,
+    linked_accounts,
+    metric_points,
+    portfolio_closures,
+    viewer_portfolio,
+)
 from resolvers.portfolios.closure import ClosePortfolioData, close_portfolio
 from schema.common import (
     Connection,
@@ -24,7 +31,7 @@ from schema.common import (
     UserError,
     selects,
 )
-from schema.extensions import mutation, refusable_query
+from schema.extensions import BusinessErrorsAsRequestErrors, mutation, refusable_query
 from schema.users import User, load_user
 from schema.users.foreign import foreign_user
 
@@ -125,12 +132,59 @@ async def _foreign_owner(ctx: RequestContext, owner_pk: int) -> User:
     return foreign_user(row, ctx)
 
 
+@strawberry.type(
+    description=(
+        "What remains of a closed portfolio: why and by whom it was closed (contract addition)."
+    )
+)
+class PortfolioClosure:
+    closed_by_pk: strawberry.Private[int | None]
+    portfolio_id: strawberry.ID = strawberry.field(description="The closed portfolio's id.")
+    reason: PortfolioCloseReason | None = strawberry.field(description="The reason chosen.")
+    reason_category: PortfolioCloseReasonCategory | None = strawberry.field(
+        description="The reason's category."
+    )
+    details: str | None = strawberry.field(description="The free-text details given, if any.")
+    closed_at: datetime = strawberry.field(description="When it was closed.")
+
+    @strawberry.field(description="Who closed it (shown as a deleted user once deleted).")
+    async def closed_by(self, info: strawberry.Info[RequestContext]) -> User | None:
+        return await load_user(info.context, self.closed_by_pk)
+
+    @classmethod
+    def from_row(cls, row: models.ClosureRecord) -> PortfolioClosure:
+        return cls(
+            closed_by_pk=row.closed_by_user_id,
+            portfolio_id=_gid("Portfolio", row.closed_subject_id),
+            reason=PortfolioCloseReason(row.reason) if row.reason else None,
+            reason_category=(
+                PortfolioCloseReasonCategory(row.reason_category) if row.reason_category else None
+            ),
+            details=row.details,
+            closed_at=row.closed_at,
+        )
+
+
 @strawberry.type
 class PortfoliosQuery:
     @strawberry.field
     async def portfolio(self, info: strawberry.Info[RequestContext]) -> Portfolio | None:
         row = await viewer_portfolio(info.context)
         return Portfolio.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description=(
+            "Closure records of the account's closed portfolios, newest first, at most 100 "
+            "(contract addition). Account owner only: FORBIDDEN GraphQL error otherwise."
+        ),
+        extensions=[BusinessErrorsAsRequestErrors(None)],
+    )
+    async def portfolio_closures(
+        self, info: strawberry.Info[RequestContext]
+    ) -> list[PortfolioClosure]:
+        ctx = info.context
+        ctx.require_viewer()
+        return [PortfolioClosure.from_row(row) for row in await portfolio_closures(ctx)]
 
 
 @strawberry.input
@@ -155,7 +209,18 @@ class CsvExport:
     filename: str
     content_type: str
     row_count: int
-    content: str
+    text: strawberry.Private[str]
+    mark_taken: strawberry.Private[Callable[[], Awaitable[None]]]
+
+    @strawberry.field(
+        description=(
+            "The CSV itself. Asking for it records the export as taken (what closePortfolio's "
+            "EXPORT_REQUIRED checks); asking only for rowCount or filename records nothing."
+        )
+    )
+    async def content(self) -> str:
+        await self.mark_taken()
+        return self.text
 
 
 def _gid(type_name: str, pk: int) -> strawberry.ID:
@@ -203,8 +268,9 @@ class PortfolioExportQuery:
         ctx.require_viewer()
         export = await take_portfolio_export(ctx, str(portfolio_id), kind)
         return CsvExport(
-            filename=export.filename,
-            content_type=export.content_type,
-            row_count=export.row_count,
-            content=export.text,
+            filename=export.file.filename,
+            content_type=export.file.content_type,
+            row_count=export.file.row_count,
+            text=export.file.text,
+            mark_taken=export.mark_taken,
         )

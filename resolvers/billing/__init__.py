@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import LedgerEntryKind, SeatStatus
-from db.models import LedgerEntry, Seat, Subscription
+from db.enums import BillingItem, LedgerEntryKind, SeatStatus
+from db.models import AuditEvent, LedgerEntry, Seat, Subscription
 from resolvers import audit
 from resolvers.billing import idempotency
 from resolvers.billing.idempotency import IdempotentCall
@@ -34,6 +34,7 @@ from resolvers.billing.subscriptions import SubscriptionView, read_subscription
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import encode_global_id
+from resolvers.permissions import require_admin
 from resolvers.rules import billing as rules
 
 
@@ -82,13 +83,20 @@ def _invoice_rows(
     period = view.period
     tier = view.tier
     lines = (
-        ("Seats", renewing, row.seat_price, rules.round_cents(Decimal(renewing) * row.seat_price)),
-        (f"Contact tier {tier.limit:,}", 1, tier.price, tier.price),
+        (
+            BillingItem.SEATS,
+            "Seats",
+            renewing,
+            row.seat_price,
+            rules.round_cents(Decimal(renewing) * row.seat_price),
+        ),
+        (BillingItem.CONTACT_TIER, f"Contact tier {tier.limit:,}", 1, tier.price, tier.price),
     )
     return [
         LedgerEntry(
             account_id=account_id,
             kind=LedgerEntryKind.INVOICE,
+            item=item,
             description=description,
             quantity=quantity,
             unit_price=unit_price,
@@ -102,7 +110,7 @@ def _invoice_rows(
             actor_user_id=None,
             operation_id=operation_id,
         )
-        for description, quantity, unit_price, amount in lines
+        for item, description, quantity, unit_price, amount in lines
     ]
 
 
@@ -134,8 +142,9 @@ async def roll_over_if_due(session: AsyncSession, account_id: int, now: datetime
         view = await read_subscription(session, account_id)
         renewing = (await seat_counts(session, account_id)).billable
         operation_id = uuid.uuid4().hex
-        session.add_all(_invoice_rows(account_id, view, renewing, operation_id))
-        audit.record(
+        invoice = _invoice_rows(account_id, view, renewing, operation_id)
+        session.add_all(invoice)
+        event = audit.record(
             session,
             account_id=account_id,
             actor_user_id=None,
@@ -149,6 +158,8 @@ async def roll_over_if_due(session: AsyncSession, account_id: int, now: datetime
                 "seats_renewed": renewing,
             },
         )
+        for row in invoice:
+            row.audit_event = event
         rolled += 1
     if rolled:
         await session.flush()
@@ -181,6 +192,21 @@ async def lock_billing(session: AsyncSession, account_id: int, now: datetime) ->
     await roll_over_if_due(session, account_id, now)
     view = await read_subscription(session, account_id)
     return BillingSnapshot(view=view, counts=await seat_counts(session, account_id))
+
+
+async def read_billing_state(ctx: RequestContext) -> rules.BillingState:
+    """The viewer's billing state as things stand (the request already rolled the period over)."""
+    async with ctx.db.read() as session:
+        view = await read_subscription(session, ctx.viewer.account_id)
+        counts = await seat_counts(session, ctx.viewer.account_id)
+    return BillingSnapshot(view=view, counts=counts).state
+
+
+async def upcoming_invoice(ctx: RequestContext) -> rules.Invoice:
+    """The next invoice as things stand (admins only): the very function previews use for
+    ``nextInvoiceBefore``, so the two always agree."""
+    require_admin(ctx)
+    return rules.upcoming_invoice(await read_billing_state(ctx))
 
 
 def proration_instant(
@@ -216,39 +242,39 @@ def write_ledger(
     actor_user_id: int | None,
     now: datetime,
     charge_effective_at: datetime | None = None,
-) -> str | None:
-    """One ledger row per preview line; returns the operation (charge) id, None if no lines.
+) -> list[LedgerEntry]:
+    """One ledger row per preview line, all with one operation (charge) id; none without lines.
 
     A prorated line is money billed now (CHARGE, effective at the proration instant, or at
     ``charge_effective_at``: a tier upgrade is posted for the next day); a zero line is a change
     taking effect at the next bill date (SCHEDULED, amount 0).
     """
-    if not preview.lines:
-        return None
     operation_id = uuid.uuid4().hex
+    rows = []
     for line in preview.lines:
         charge = line.prorated
-        session.add(
-            LedgerEntry(
-                account_id=account_id,
-                kind=LedgerEntryKind.CHARGE if charge else LedgerEntryKind.SCHEDULED,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-                currency=preview.currency,
-                prorated=line.prorated,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                effective_at=(charge_effective_at or preview.proration_date)
-                if charge
-                else preview.next_bill_date,
-                created_at=now,
-                actor_user_id=actor_user_id,
-                operation_id=operation_id,
-            )
+        row = LedgerEntry(
+            account_id=account_id,
+            kind=LedgerEntryKind.CHARGE if charge else LedgerEntryKind.SCHEDULED,
+            item=BillingItem(line.item),
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            currency=preview.currency,
+            prorated=line.prorated,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            effective_at=(charge_effective_at or preview.proration_date)
+            if charge
+            else preview.next_bill_date,
+            created_at=now,
+            actor_user_id=actor_user_id,
+            operation_id=operation_id,
         )
-    return operation_id
+        session.add(row)
+        rows.append(row)
+    return rows
 
 
 def billing_details(preview: rules.BillingPreview, charge_id: str | None) -> dict[str, str]:
@@ -284,6 +310,8 @@ class BillingChange:
     #: The idempotency record of a charging mutation; None for changes without a key.
     call: IdempotentCall | None = None
     dry_run: bool = False
+    #: Ledger rows posted and not yet linked to the audit event of the change.
+    unlinked: list[LedgerEntry] = field(default_factory=list)
 
     @classmethod
     async def begin(
@@ -315,7 +343,7 @@ class BillingChange:
         self, preview: rules.BillingPreview, *, charge_effective_at: datetime | None = None
     ) -> str | None:
         """The ledger rows of the preview; returns the charge id (None without lines)."""
-        return write_ledger(
+        rows = write_ledger(
             self.session,
             preview,
             account_id=self.account_id,
@@ -323,6 +351,18 @@ class BillingChange:
             now=self.ctx.now,
             charge_effective_at=charge_effective_at,
         )
+        self.unlinked.extend(rows)
+        return rows[0].operation_id if rows else None
+
+    def audit(
+        self, action: str, target_global_id: str | None, details: Mapping[str, object]
+    ) -> AuditEvent:
+        """Audit the change; the ledger rows it posted point at this event (and its actor)."""
+        event = audit.record_for(self.session, self.ctx, action, target_global_id, details)
+        for row in self.unlinked:
+            row.audit_event = event
+        self.unlinked.clear()
+        return event
 
     def record(
         self,
@@ -335,13 +375,7 @@ class BillingChange:
     ) -> None:
         """Post the preview, audit the change with its money, remember the result for retries."""
         charge_id = self.post(preview)
-        audit.record_for(
-            self.session,
-            self.ctx,
-            action,
-            target_global_id,
-            {**billing_details(preview, charge_id), **details},
-        )
+        self.audit(action, target_global_id, {**billing_details(preview, charge_id), **details})
         if self.call is not None:
             idempotency.remember(
                 self.session,

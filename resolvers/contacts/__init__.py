@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, not_, or_, select
 
 from db.enums import ContactSource, MarketingStatus
 from db.models import Contact
@@ -22,6 +22,7 @@ class ContactFilterData:
     owner_not_in: tuple[str, ...] | None = None
     sources: tuple[ContactSource, ...] | None = None
     search: str | None = None
+    billed_as_marketing: bool | None = None
 
 
 async def contact_conditions(
@@ -43,6 +44,9 @@ async def contact_conditions(
         conditions.append(owner_not_in(Contact.owner_id, flt.owner_not_in, field))
     if flt.sources:
         conditions.append(Contact.source.in_(flt.sources))
+    if flt.billed_as_marketing is not None:
+        billed = billed_as_marketing(ctx.now)
+        conditions.append(billed if flt.billed_as_marketing else not_(billed))
     if flt.search and flt.search.strip():
         conditions.append(
             search_condition(flt.search, Contact.name, Contact.email, field=[*field, "search"])
@@ -64,7 +68,7 @@ class MarketingCounts:
     billed: int
 
 
-def billed_as_marketing(now: datetime) -> object:
+def billed_as_marketing(now: datetime) -> ColumnElement[bool]:
     """A contact counts toward the tier while marketing, or until its billed-until instant."""
     return or_(
         Contact.marketing_status == MarketingStatus.MARKETING,

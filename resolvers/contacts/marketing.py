@@ -201,6 +201,17 @@ class CreateContactData:
     email: str | None
     source: ContactSource
     marketing_status: MarketingStatus | None
+    proration_date: datetime | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class CreateContactResult:
+    """The contact created (None for a dry run) and what it costs (None when it cannot cost:
+    a non-marketing contact, unless it was a dry run)."""
+
+    contact: Contact | None
+    preview: billing_rules.BillingPreview | None
 
 
 def _validate_contact(data: CreateContactData) -> CreateContactData:
@@ -215,7 +226,7 @@ def _validate_contact(data: CreateContactData) -> CreateContactData:
     return replace(data, name=name, email=email or None)
 
 
-async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contact:
+async def create_contact(ctx: RequestContext, data: CreateContactData) -> CreateContactResult:
     viewer = ctx.require_viewer()
     data = _validate_contact(data)
     async with billing_transaction(ctx) as session:
@@ -236,12 +247,18 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
                 "marketingStatus",
             )
         details: dict[str, object] = {"source": data.source.value, "marketing_status": status.value}
-        if status is MarketingStatus.MARKETING:
-            change = await BillingChange.begin(session, ctx)
+        marketing = status is MarketingStatus.MARKETING
+        preview: billing_rules.BillingPreview | None = None
+        if marketing or data.dry_run:
+            change = await BillingChange.begin(session, ctx, dry_run=data.dry_run)
             billed_before = await _billed_count(session, ctx)
             preview = billing_rules.preview_tier_change(
-                change.snapshot.state, billed_before + 1, change.prorate_at(None)
+                change.snapshot.state,
+                billed_before + (1 if marketing else 0),
+                change.prorate_at(data.proration_date),
             )
+            if data.dry_run:
+                return CreateContactResult(contact=None, preview=preview)
         contact = Contact(
             account_id=viewer.account_id,
             owner_id=viewer.user_id,
@@ -254,15 +271,17 @@ async def create_contact(ctx: RequestContext, data: CreateContactData) -> Contac
         )
         session.add(contact)
         await session.flush()
-        if status is MarketingStatus.MARKETING:
+        if marketing and preview is not None:
             outcome = await _apply_tier_change(
                 session, ctx, change, preview, billed_before, billed_before + 1
             )
             details.update(outcome.audit_details())
-        audit.record_for(
-            session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
-        )
-    return contact
+            change.audit("contact.create", encode_global_id("Contact", contact.id), details)
+        else:
+            audit.record_for(
+                session, ctx, "contact.create", encode_global_id("Contact", contact.id), details
+            )
+    return CreateContactResult(contact=contact, preview=preview)
 
 
 # --------------------------------------------------------------------------- setMarketingStatus
@@ -392,7 +411,7 @@ async def _plan(
     at = change.prorate_at(data.proration_date)
     await _check_ids_exist(session, ctx, selection)
     target = and_(*selection.conditions)
-    billed = cast(ColumnElement[bool], billed_as_marketing(ctx.now))
+    billed = billed_as_marketing(ctx.now)
 
     def count_of(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -460,9 +479,7 @@ async def set_marketing_status(
             session, ctx, plan.change, plan.preview, plan.billed_before, plan.billed_after
         )
         if updated or outcome.ledger_operation_id is not None:
-            audit.record_for(
-                session,
-                ctx,
+            plan.change.audit(
                 "contact.set_marketing_status",
                 encode_global_id("Account", viewer.account_id),
                 {
@@ -520,7 +537,7 @@ async def set_contact_source_default(
         audit.record_for(
             session,
             ctx,
-            "contact_source_default.set",
+            "contact.set_source_default",
             encode_global_id("Account", viewer.account_id),
             {
                 "source": source.value,

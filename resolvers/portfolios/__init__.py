@@ -6,17 +6,23 @@ from datetime import datetime
 
 from sqlalchemy import Select, or_, select
 
-from db.enums import PortfolioExportKind
+from db.enums import ClosureKind, PortfolioExportKind
 from db.models import (
     Account,
+    ClosureRecord,
     Portfolio,
     PortfolioAccount,
     PortfolioExport,
     PortfolioMetricPoint,
+    User,
 )
 from resolvers.context import RequestContext
+from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id
 from resolvers.pagination import Page, PageRequest, fetch_page
+
+#: A bounded list, not a connection: an account closes a handful of portfolios at most.
+MAX_CLOSURES_LISTED = 100
 
 
 def _visible_portfolios(ctx: RequestContext) -> Select[tuple[Portfolio]]:
@@ -90,3 +96,29 @@ async def exported_at(
             )
         )
     return moment
+
+
+async def portfolio_closures(ctx: RequestContext) -> list[ClosureRecord]:
+    """Closure records of the account's closed portfolios, newest first (account owner only).
+
+    A closure record names no account (it outlives everything); the portfolio's account is the
+    account of whoever closed it (its owner, or the account owner), and user rows are never
+    removed, so the closer's account finds them.
+    """
+    viewer = ctx.viewer
+    if not viewer.is_account_owner:
+        raise BusinessError.of(
+            ErrorCode.FORBIDDEN, "Only the account owner can read portfolio closures."
+        )
+    closers = select(User.id).where(User.account_id == viewer.account_id)
+    query = (
+        select(ClosureRecord)
+        .where(
+            ClosureRecord.kind == ClosureKind.PORTFOLIO,
+            ClosureRecord.closed_by_user_id.in_(closers),
+        )
+        .order_by(ClosureRecord.closed_at.desc(), ClosureRecord.id.desc())
+        .limit(MAX_CLOSURES_LISTED)
+    )
+    async with ctx.db.read() as session:
+        return list((await session.scalars(query)).all())

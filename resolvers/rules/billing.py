@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 __all__ = [
     "CENT",
@@ -27,6 +28,7 @@ __all__ = [
     "BillingPeriod",
     "BillingPreview",
     "BillingState",
+    "Invoice",
     "Money",
     "SeatChange",
     "Tier",
@@ -42,6 +44,7 @@ __all__ = [
     "prorate",
     "round_cents",
     "tier_upgrade_charge_date",
+    "upcoming_invoice",
 ]
 
 CENT = Decimal("0.01")
@@ -339,6 +342,7 @@ class BillingLine:
     prorated: bool
     period_start: datetime
     period_end: datetime
+    item: Literal["SEATS", "CONTACT_TIER"] = "SEATS"  # what the line bills for
 
 
 @dataclass(frozen=True)
@@ -358,13 +362,68 @@ class BillingPreview:
     lines: tuple[BillingLine, ...]
 
 
-def _invoice(renewing_seats: int, seat_price: Decimal, tier: Tier) -> Decimal:
-    return round_cents(Decimal(renewing_seats) * seat_price + tier.price)
+@dataclass(frozen=True)
+class Invoice:
+    """The invoice issued at the next bill date for the following period, as things stand."""
+
+    date: datetime  # the next bill date
+    currency: str
+    period: BillingPeriod  # the period it pays for
+    lines: tuple[BillingLine, ...]
+    subtotal: Decimal
+    total: Decimal
+
+
+def upcoming_invoice(state: BillingState) -> Invoice:
+    """The next invoice: renewing seats x seat price, the contact tier, and (at zero) the seats
+    leaving at the bill date, so a reader sees why they are not billed.
+
+    The one computation of "the next invoice": previews' next_invoice_before/after use it too.
+    Credits would be lines with a negative amount; the billing model has none outstanding yet.
+    """
+    following = next_period(state.period, anchor_day_of(state.period))
+    seat_price = round_cents(state.seat_price)
+
+    def line(description: str, quantity: int, unit_price: Decimal, amount: Decimal) -> BillingLine:
+        return BillingLine(
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            amount=amount,
+            prorated=False,
+            period_start=following.start,
+            period_end=following.end,
+        )
+
+    renewing = state.renewing_seats
+    lines = [line("Seats", renewing, seat_price, round_cents(renewing * seat_price))]
+    if state.pending_removal_seats:
+        leaving = state.pending_removal_seats
+        lines.append(
+            line(
+                _plural(leaving, "Seat leaving at the bill date", "Seats leaving at the bill date"),
+                leaving,
+                seat_price,
+                _ZERO,
+            )
+        )
+    tier = state.tier
+    tier_line = line(f"Contact tier {tier.limit:,}", 1, tier.price, round_cents(tier.price))
+    lines.append(replace(tier_line, item="CONTACT_TIER"))
+    subtotal = round_cents(sum((item.amount for item in lines), _ZERO))
+    return Invoice(
+        date=state.period.end,
+        currency=state.currency,
+        period=following,
+        lines=tuple(lines),
+        subtotal=subtotal,
+        total=subtotal,  # no tax or discounts in this billing model
+    )
 
 
 def next_invoice(state: BillingState) -> Decimal:
     """The invoice at period.end, for the following period: renewing seats + current tier."""
-    return _invoice(state.renewing_seats, state.seat_price, state.tier)
+    return upcoming_invoice(state).total
 
 
 @dataclass(frozen=True)
@@ -386,9 +445,9 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
     Validation (ValueError): counts non-negative, cancel_removal <= pending_removal_seats,
     schedule_removal <= renewing seats, `at` aware and inside the period.
 
-    immediate_charge = buy x prorate(seat_price, period, at): per-seat proration rounded once per
-    seat, so N single purchases sum to one purchase of N, to the cent (rounding the total once
-    could differ by a cent from the sum of the single charges the ledger would hold).
+    immediate_charge = prorate(buy x seat_price, period, at): the line is prorated and rounded
+    half-up to the cent once, as Stripe prorates a subscription item's quantity (SPEC), so three
+    seats cost round(3 x price x fraction), not 3 x round(price x fraction).
     Cancelled and scheduled removals cost nothing now. Scheduled removals stay billable until
     period.end, so billable_seats_after = billable + buy; next_invoice_after bills
     renewing + buy + cancel_removal - schedule_removal seats.
@@ -412,11 +471,7 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
 
     period = state.period
     seat_price = round_cents(state.seat_price)
-    per_seat = prorate(seat_price, period, at)
-    charge = round_cents(per_seat * change.buy)
-    renewing_after = (
-        state.renewing_seats + change.buy + change.cancel_removal - change.schedule_removal
-    )
+    charge = prorate(seat_price * change.buy, period, at)
     following = next_period(period, anchor_day_of(period))
 
     lines: list[BillingLine] = []
@@ -454,7 +509,15 @@ def preview_seat_change(state: BillingState, change: SeatChange, at: datetime) -
         currency=state.currency,
         immediate_charge=charge,
         next_invoice_before=next_invoice(state),
-        next_invoice_after=_invoice(renewing_after, state.seat_price, state.tier),
+        next_invoice_after=next_invoice(
+            replace(
+                state,
+                billable_seats=state.billable_seats + change.buy,
+                pending_removal_seats=state.pending_removal_seats
+                - change.cancel_removal
+                + change.schedule_removal,
+            )
+        ),
         next_bill_date=period.end,
         billable_seats_before=state.billable_seats,
         billable_seats_after=state.billable_seats + change.buy,
@@ -500,6 +563,7 @@ def preview_tier_change(
                 prorated=True,
                 period_start=at,
                 period_end=state.period.end,
+                item="CONTACT_TIER",
             ),
         )
 
@@ -508,7 +572,7 @@ def preview_tier_change(
         currency=state.currency,
         immediate_charge=charge,
         next_invoice_before=next_invoice(state),
-        next_invoice_after=_invoice(state.renewing_seats, state.seat_price, after),
+        next_invoice_after=next_invoice(replace(state, tier=after)),
         next_bill_date=state.period.end,
         billable_seats_before=state.billable_seats,
         billable_seats_after=state.billable_seats,

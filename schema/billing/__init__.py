@@ -6,11 +6,13 @@ from datetime import datetime
 
 import strawberry
 
+from resolvers.billing import upcoming_invoice
 from resolvers.billing.subscriptions import SubscriptionView, load_subscription
 from resolvers.contacts import count_marketing
 from resolvers.context import RequestContext
 from resolvers.rules import billing as rules
 from schema.common import Money, money
+from schema.extensions import BusinessErrorsAsRequestErrors
 
 
 @strawberry.type
@@ -112,18 +114,56 @@ class BillingPreview:
             billable_seats_after=preview.billable_seats_after,
             contact_tier_before=ContactTier.from_tier(preview.tier_before, currency),
             contact_tier_after=ContactTier.from_tier(preview.tier_after, currency),
-            lines=[
-                BillingLine(
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=money(line.unit_price, currency),
-                    amount=money(line.amount, currency),
-                    prorated=line.prorated,
-                    period_start=line.period_start,
-                    period_end=line.period_end,
-                )
-                for line in preview.lines
-            ],
+            lines=[_line(line, currency) for line in preview.lines],
+        )
+
+
+def _line(line: rules.BillingLine, currency: str) -> BillingLine:
+    return BillingLine(
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=money(line.unit_price, currency),
+        amount=money(line.amount, currency),
+        prorated=line.prorated,
+        period_start=line.period_start,
+        period_end=line.period_end,
+    )
+
+
+@strawberry.type(
+    description=(
+        "The invoice to be issued at the next bill date, as things stand now (contract "
+        "addition). Its total always equals billingPreview(...).nextInvoiceBefore."
+    )
+)
+class UpcomingInvoice:
+    date: datetime = strawberry.field(description="When it is issued: the next bill date.")
+    period_start: datetime = strawberry.field(description="Start of the period it pays for.")
+    period_end: datetime = strawberry.field(
+        description="End (exclusive) of the period it pays for: the bill date after next."
+    )
+    lines: list[BillingLine] = strawberry.field(
+        description=(
+            "One line per item: renewing seats x seat price, seats leaving at the bill date "
+            "(amount 0, shown so the reader sees why they are not billed), the contact tier, "
+            "and credits (negative amounts) if any."
+        )
+    )
+    subtotal: Money = strawberry.field(description="Sum of the line amounts, exact decimal.")
+    total: Money = strawberry.field(
+        description="What will be billed: the subtotal (no tax or discounts in this model)."
+    )
+
+    @classmethod
+    def from_invoice(cls, invoice: rules.Invoice) -> UpcomingInvoice:
+        currency = invoice.currency
+        return cls(
+            date=invoice.date,
+            period_start=invoice.period.start,
+            period_end=invoice.period.end,
+            lines=[_line(line, currency) for line in invoice.lines],
+            subtotal=money(invoice.subtotal, currency),
+            total=money(invoice.total, currency),
         )
 
 
@@ -132,3 +172,24 @@ class BillingQuery:
     @strawberry.field
     async def contact_usage(self, info: strawberry.Info[RequestContext]) -> ContactUsage:
         return await resolve_contact_usage(info.context)
+
+    @strawberry.field(
+        description=(
+            "The next invoice as things stand now (contract addition). Admins only: "
+            "FORBIDDEN GraphQL error otherwise."
+        ),
+        extensions=[BusinessErrorsAsRequestErrors(None)],
+    )
+    async def upcoming_invoice(self, info: strawberry.Info[RequestContext]) -> UpcomingInvoice:
+        return UpcomingInvoice.from_invoice(await upcoming_invoice(info.context))
+
+    @strawberry.field(
+        description=(
+            "The account's contact tier ladder, smallest limit first: each rung's limit of "
+            "billed marketing contacts and its monthly price (contract addition). Any signed-in "
+            "user may read it, as they may read contactUsage."
+        )
+    )
+    async def contact_tiers(self, info: strawberry.Info[RequestContext]) -> list[ContactTier]:
+        view = await load_subscription(info.context)
+        return [ContactTier.from_tier(tier, view.row.currency) for tier in view.ladder]

@@ -17,7 +17,7 @@ from resolvers.rules import billing as rules
 from resolvers.seats import changes as seat_changes
 from resolvers.users import lifecycle as users_lifecycle
 from schema.billing import BillingPreview
-from schema.contacts.marketing import SetMarketingStatusInput
+from schema.contacts.marketing import CreateContactInput, SetMarketingStatusInput
 from schema.extensions import refusable_query
 from schema.seats import SeatCountInput
 from schema.users.mutations import (
@@ -35,12 +35,24 @@ class BillingChangeInput:
     add_seats: SeatCountInput | None = strawberry.UNSET
     remove_unused_seats: SeatCountInput | None = strawberry.UNSET
     set_marketing_status: SetMarketingStatusInput | None = strawberry.UNSET
+    create_contact: CreateContactInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Creating a contact: a marketing contact past the tier limit moves the account up "
+            "a tier (contract addition)."
+        ),
+    )
 
 
 async def preview_change(ctx: RequestContext, change: BillingChangeInput) -> rules.BillingPreview:
     if change.set_marketing_status:
         data_m = change.set_marketing_status.to_data(dry_run=True)
         return (await marketing.set_marketing_status(ctx, data_m)).preview
+    if change.create_contact:
+        data_c = change.create_contact.to_data(dry_run=True)
+        created = (await marketing.create_contact(ctx, data_c)).preview
+        assert created is not None  # a dry run always prices the change
+        return created
     if change.add_user:
         return (await users_lifecycle.add_user(ctx, change.add_user.to_data(dry_run=True))).preview
     if change.deactivate_user:

@@ -58,6 +58,14 @@ class ContactFilter:
     owner_not_in: list[strawberry.ID] | None = None
     source: list[ContactSource] | None = None
     search: str | None = None
+    billed_as_marketing: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "true: contacts still billed as marketing contacts, i.e. marketing ones and those "
+            "switched off whose billedAsMarketingUntil is in the future; false: the others "
+            "(contract addition)."
+        ),
+    )
 
     def to_data(self) -> ContactFilterData:
         return ContactFilterData(
@@ -66,6 +74,7 @@ class ContactFilter:
             owner_not_in=tuple(self.owner_not_in) if self.owner_not_in is not None else None,
             sources=tuple(self.source) if self.source else None,
             search=self.search,
+            billed_as_marketing=self.billed_as_marketing,
         )
 
 

@@ -53,6 +53,32 @@ class CreateContactInput:
     email: str | None = None
     source: ContactSource
     marketing_status: MarketingStatus | None = None
+    proration_date: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "Prorate a tier upgrade for this instant (a preview's prorationDate) so the charge "
+            "equals the preview; not in the future, not before the current period "
+            "(INVALID_INPUT). Default: now (contract addition)."
+        ),
+    )
+    dry_run: bool | None = strawberry.field(
+        default=False,
+        description=(
+            "Only return the billingPreview of creating this contact (a marketing contact that "
+            "passes the tier limit moves the account to the next tier); nothing is written "
+            "(contract addition)."
+        ),
+    )
+
+    def to_data(self, *, dry_run: bool | None = None) -> marketing.CreateContactData:
+        return marketing.CreateContactData(
+            name=self.name,
+            email=self.email,
+            source=self.source,
+            marketing_status=self.marketing_status,
+            proration_date=self.proration_date,
+            dry_run=bool(self.dry_run if dry_run is None else dry_run),
+        )
 
 
 @strawberry.input
@@ -64,6 +90,14 @@ class SetContactSourceDefaultInput:
 @strawberry.type
 class CreateContactPayload:
     contact: Contact | None = None
+    billing_preview: BillingPreview | None = strawberry.field(
+        default=None,
+        description=(
+            "What creating the contact costs: a marketing contact that passes the tier limit "
+            "moves the account up a tier with a prorated charge. Set for marketing contacts and "
+            "for every dry run; null otherwise (contract addition)."
+        ),
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -127,14 +161,13 @@ class MarketingMutation:
         info: strawberry.Info[RequestContext],
         input: CreateContactInput,
     ) -> CreateContactPayload:
-        data = marketing.CreateContactData(
-            name=input.name,
-            email=input.email,
-            source=input.source,
-            marketing_status=input.marketing_status,
+        result = await marketing.create_contact(info.context, input.to_data())
+        return CreateContactPayload(
+            contact=Contact.from_row(result.contact) if result.contact is not None else None,
+            billing_preview=(
+                BillingPreview.from_preview(result.preview) if result.preview is not None else None
+            ),
         )
-        row = await marketing.create_contact(info.context, data)
-        return CreateContactPayload(contact=Contact.from_row(row))
 
     @mutation()
     async def set_marketing_status(

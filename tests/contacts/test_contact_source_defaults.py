@@ -44,7 +44,7 @@ async def test_an_admin_overrides_a_default_and_can_set_it_back(api, factory, se
         "NON_MARKETING",
         False,
     )
-    events = await audit_events(sessionmaker, acme.id, "contact_source_default.set")
+    events = await audit_events(sessionmaker, acme.id, "contact.set_source_default")
     assert [(e["source"], e["before"], e["after"]) for e in events] == [
         ("INTEGRATION", "NON_MARKETING", "MARKETING"),
         ("INTEGRATION", "MARKETING", "NON_MARKETING"),
@@ -72,7 +72,7 @@ async def test_a_non_admin_cannot_change_defaults(api, factory, sessionmaker):
     payload = data["setContactSourceDefault"]
     assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
     assert _by_source(payload["defaults"])["MANUAL"] == ("NON_MARKETING", False)
-    assert await audit_events(sessionmaker, acme.id, "contact_source_default.set") == []
+    assert await audit_events(sessionmaker, acme.id, "contact.set_source_default") == []
 
 
 async def test_form_and_import_have_no_default_to_change(api, factory):

@@ -373,18 +373,18 @@ async def test_audit_events_carry_json_details(demo):
         ).all()
     assert [e.action for e in events] == [
         "user.add",
-        "user.permissions_change",
+        "user.set_permissions",
         "user.deactivate",
-        "seat.remove_scheduled",
-        "contact.marketing_status_change",
+        "seat.remove",
+        "contact.set_marketing_status",
         "user.add",
         "invitation.send",
     ]
     assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
     assert all(e.occurred_at <= NOW for e in events)
     details = [json.loads(e.details) for e in events]
-    assert details[2]["removeSeat"] is True
-    assert details[2]["ownedItems"]["total"] > 0
+    assert details[2]["remove_seat"] is True
+    assert details[2]["owned_items"]["total"] > 0
     assert details[4]["count"] == 8
 
 

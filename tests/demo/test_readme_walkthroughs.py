@@ -99,6 +99,29 @@ async def test_users_and_seats_walkthrough(api, demo):
     }
     assert deleted["transferred"]["total"] > 0
 
+    board = await api.data(w.BILLING_DASHBOARD, token=token)
+    again = (
+        await api.data(
+            "{ billingPreview(change: {addSeats: {count: 1}}) { nextInvoiceBefore { amount } } }",
+            token=token,
+        )
+    )["billingPreview"]
+    assert board["upcomingInvoice"]["total"]["amount"] == again["nextInvoiceBefore"]["amount"]
+    entries = [edge["node"] for edge in board["billingLedger"]["edges"]]
+    made = [e for e in entries if e["auditEvent"] is not None]
+    assert [(e["kind"], e["auditEvent"]["action"], e["quantity"]) for e in made] == [
+        ("CHARGE", "user.reactivate", 1),
+        ("SCHEDULED", "user.add", 1),
+        ("SCHEDULED", "user.add", 1),
+        ("SCHEDULED", "user.deactivate", 1),
+    ]
+    assert {e["actor"]["displayName"] for e in made} == {"Olivia Bennett"}
+    assert made[0]["amount"] == {
+        "amount": preview["immediateCharge"]["amount"],
+        "currencyCode": "EUR",
+    }
+    assert [e["kind"] for e in entries[len(made) :]] == ["INVOICE", "INVOICE"]
+
 
 async def test_marketing_walkthrough(api, demo):
     token = await _login(api, "owner@acme.example")
@@ -139,6 +162,8 @@ async def test_closures_walkthrough(api, demo, sessionmaker):
     assert exports["portfolio"]["name"] == "Acme Group"
     assert exports["billing"]["rowCount"] > 0
     assert exports["metric"]["rowCount"] > 0
+    # Reading the content is what makes the exports count for closePortfolio.
+    assert exports["billing"]["content"].startswith("description,amount,currency")
 
     closed = (await api.data(w.CLOSE_PORTFOLIO, token=owner))["closePortfolio"]
     assert closed["userErrors"] == []

@@ -73,6 +73,23 @@ mutation DeleteHenry {
 }
 """
 
+BILLING_DASHBOARD = """
+query BillingDashboard {
+  upcomingInvoice {
+    date
+    lines { description quantity unitPrice { amount } amount { amount } }
+    total { amount currencyCode }
+  }
+  billingLedger(first: 10) {
+    edges { node {
+      kind item description quantity amount { amount currencyCode } effectiveAt
+      actor { displayName }
+      auditEvent { action occurredAt }
+    } }
+  }
+}
+"""
+
 FIFTY_NON_MARKETING = """
 query FiftyNonMarketing {
   contactUsage { marketingContacts billedMarketingContacts percentUsed tier { limit } }
@@ -126,9 +143,9 @@ PORTFOLIO_EXPORTS = """
 query PortfolioExports {
   portfolio { id name accounts { name linkedAt } exportedAt(kind: BILLING) }
   billing: portfolioExport(portfolioId: "UG9ydGZvbGlvOjE", kind: BILLING) {
-    filename contentType rowCount }
+    filename contentType rowCount content }
   metric: portfolioExport(portfolioId: "UG9ydGZvbGlvOjE", kind: METRIC) {
-    filename contentType rowCount }
+    filename contentType rowCount content }
 }
 """
 
@@ -169,6 +186,7 @@ ALL = [
     REACTIVATE_WITHOUT_OPT_IN,
     REACTIVATE_WITH_PURCHASE,
     DELETE_HENRY,
+    BILLING_DASHBOARD,
     FIFTY_NON_MARKETING,
     PREVIEW_MARKETING,
     MAKE_MARKETING,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from db.enums import PortfolioExportKind
 from db.models import AuditEvent, PortfolioExport
 from resolvers.ids import encode_global_id
-from tests.portfolios.helpers import EXPORT, portfolio_world
+from tests.portfolios.helpers import CLOSE, EXPORT, close_input, portfolio_world
 
 
 def parse(content: str) -> list[list[str]]:
@@ -183,3 +183,47 @@ async def test_download_by_a_linked_account_user_is_403(api, factory):
     )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "FORBIDDEN"
+
+
+async def test_a_head_request_counts_as_no_download(api, factory, sessionmaker):
+    world = await portfolio_world(factory)
+
+    for kind in ("billing", "metric"):
+        response = await api.http.head(
+            f"/exports/portfolios/{world.gid}/{kind}.csv", headers=auth(world.owner_token)
+        )
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        assert response.content == b""
+
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(PortfolioExport)) == 0
+
+
+SIZE_ONLY = """
+query($id: ID!, $kind: PortfolioExportKind!) {
+  portfolioExport(portfolioId: $id, kind: $kind) { filename contentType rowCount }
+}
+"""
+
+
+async def test_asking_only_for_size_or_file_name_records_nothing_and_closing_still_needs_export(
+    api, factory, sessionmaker
+):
+
+    world = await portfolio_world(factory)
+    for kind in ("BILLING", "METRIC"):
+        data = await api.data(SIZE_ONLY, {"id": world.gid, "kind": kind}, token=world.owner_token)
+        assert data["portfolioExport"]["rowCount"] > 0
+
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(PortfolioExport)) == 0
+        exports = select(func.count()).where(AuditEvent.action == "portfolio.export")
+        assert await session.scalar(exports) == 0
+    refused = await api.data(CLOSE, close_input(world), token=world.owner_token)
+    assert [e["code"] for e in refused["closePortfolio"]["userErrors"]] == ["EXPORT_REQUIRED"]
+
+    for kind in ("BILLING", "METRIC"):
+        await api.data(EXPORT, {"id": world.gid, "kind": kind}, token=world.owner_token)
+    closed = await api.data(CLOSE, close_input(world), token=world.owner_token)
+    assert closed["closePortfolio"]["userErrors"] == []

@@ -30,12 +30,12 @@ async def test_add_seats_cancels_pending_removals_first_then_buys(api, factory, 
         "nextBillDate": "2026-04-01T00:00:00+00:00",
     }
     preview = payload["billingPreview"]
-    assert preview["immediateCharge"]["amount"] == "30.88"  # 2 x 15.44
+    assert preview["immediateCharge"]["amount"] == "30.87"  # round(2 x 29.00 x 16.5/31)
     assert preview["billableSeatsBefore"] == 2
     assert preview["billableSeatsAfter"] == 4
     rows = await db.ledger(acme.id)
     assert [(r.kind, r.quantity, r.amount) for r in rows] == [
-        (LedgerEntryKind.CHARGE, 2, Decimal("30.88")),
+        (LedgerEntryKind.CHARGE, 2, Decimal("30.87")),
         (LedgerEntryKind.SCHEDULED, 1, Decimal("0.00")),
     ]
     assert len({r.operation_id for r in rows}) == 1
@@ -121,7 +121,7 @@ async def test_dry_run_add_seats_changes_nothing(api, factory, sessionmaker):
         ADD_SEATS, {"input": {"count": 2, "dryRun": True}}, token=acme.owner.token
     )
 
-    assert data["addSeats"]["billingPreview"]["immediateCharge"]["amount"] == "30.88"
+    assert data["addSeats"]["billingPreview"]["immediateCharge"]["amount"] == "30.87"
     assert data["addSeats"]["seatSummary"]["billable"] == 1
     assert len(await db.seats(acme.id)) == 1
     assert await db.count(LedgerEntry, account_id=acme.id) == 0

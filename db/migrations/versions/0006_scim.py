@@ -1,7 +1,7 @@
 """scim tokens, external ids, scim settings, scim actor
 
 Revision ID: 0006_scim
-Revises: 0003_signin
+Revises: 0004_billing
 Create Date: 2026-11-26 21:01:57.320029
 
 SCIM: tokens (hashed), users.external_id, the account's SCIM seat settings, and the SCIM token
@@ -16,7 +16,7 @@ from alembic import op
 import db.types
 
 revision: str = "0006_scim"
-down_revision: str | None = "0003_signin"
+down_revision: str | None = "0004_billing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
