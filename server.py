@@ -62,6 +62,7 @@ from resolvers.context import (
 )
 from resolvers.export_routes import account_export_route, portfolio_export_route
 from resolvers.mail import MailSender
+from resolvers.scim.routes import scim_mount
 from schema import build_schema
 from schema.http_body import (
     MalformedRequest,
@@ -351,6 +352,7 @@ def create_app(
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             portfolio_export_route,
             account_export_route,
+            scim_mount,  # SCIM 2.0 for identity providers (resolvers/scim/routes.py)
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -72,6 +72,14 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: When the full export (zip of every entity) was last taken; closing needs it.
     full_export_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: SCIM (README "Connect your identity provider"): may a provisioned user buy a seat, and
+    #: does a SCIM deactivation schedule the seat's removal (else the seat stays FREE)?
+    scim_can_buy_seats: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    scim_schedules_seat_removal: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
 
 class User(Base):
@@ -105,6 +113,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The identity provider's id for the user (SCIM ``externalId``), kept as sent.
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Seat(Base):
@@ -319,6 +329,8 @@ class AuditEvent(Base):
     account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
     #: No foreign key: the trail outlives nothing it names, but must not block deletions.
     actor_user_id: Mapped[int | None] = mapped_column(BigId)
+    #: Set instead of ``actor_user_id`` when an identity provider acted through a SCIM token.
+    actor_scim_token_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     action: Mapped[str] = mapped_column(String(64))
     #: The global (typed, opaque) id of what the action touched.
     target_id: Mapped[str | None] = mapped_column(String(200))
@@ -563,3 +575,19 @@ class PortfolioLinkRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class ScimToken(Base):
+    """An account's SCIM bearer token (``/scim/v2/`` only). Only its SHA-256 is stored."""
+
+    __tablename__ = "scim_tokens"
+    __table_args__ = (Index("ix_scim_tokens_account_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_user_id: Mapped[int | None] = mapped_column(BigId)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -28,11 +28,13 @@ def record(
     target_id: str | None,
     occurred_at: datetime,
     details: Mapping[str, Any] | None = None,
+    actor_scim_token_id: int | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session's current transaction (flushed with it)."""
     event = AuditEvent(
         account_id=account_id,
         actor_user_id=actor_user_id,
+        actor_scim_token_id=actor_scim_token_id,
         action=action,
         target_id=target_id,
         occurred_at=occurred_at,
@@ -54,11 +56,12 @@ def record_for(
     return record(
         session,
         account_id=viewer.account_id,
-        actor_user_id=viewer.user_id,
+        actor_user_id=viewer.actor_user_id,
         action=action,
         target_id=target_id,
         occurred_at=ctx.now,
         details=details,
+        actor_scim_token_id=viewer.scim_token_id,
     )
 
 

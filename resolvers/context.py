@@ -52,10 +52,19 @@ class Viewer:
     can_set_marketing_status: bool
     #: The account's next bill date when the token was checked (see ``server.get_context``).
     period_ends_at: datetime | None = None
+    #: Set when an identity provider acts through a SCIM token (``resolvers.scim``): then there
+    #: is no user behind the request (``user_id`` and ``session_id`` are 0) and the token is the
+    #: audit actor.
+    scim_token_id: int | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def actor_user_id(self) -> int | None:
+        """The user to name as the actor of a change (none when a SCIM token acted)."""
+        return None if self.scim_token_id is not None else self.user_id
 
 
 #: A write transaction that lost a deadlock or a serialization conflict is run again from its

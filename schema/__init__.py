@@ -46,6 +46,7 @@ from schema.limits import (
 )
 from schema.portfolio_building import PortfolioBuildingMutation, PortfolioBuildingQuery
 from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
+from schema.scim import ScimMutation, ScimQuery
 from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
 from schema.users.mutations import UserPermissionsMutation, UsersMutation
@@ -69,6 +70,7 @@ class Query(
     BillingLedgerQuery,
     ContactUsageHistoryQuery,
     PortfolioBuildingQuery,
+    ScimQuery,
 ):
     pass
 
@@ -87,6 +89,7 @@ class Mutation(
     SignInMutation,
     ContactPlanMutation,
     PortfolioBuildingMutation,
+    ScimMutation,
 ):
     pass
 

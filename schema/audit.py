@@ -37,6 +37,11 @@ class AuditEvent(Node):
     target_id: strawberry.ID | None
     occurred_at: datetime
     details: str
+    actor_scim_token_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The ScimToken id when an identity provider made the change through SCIM "
+        "(then actor is null).",
+    )
 
     @strawberry.field(
         graphql_type=JSON,
@@ -57,6 +62,11 @@ class AuditEvent(Node):
             target_id=strawberry.ID(row.target_id) if row.target_id is not None else None,
             occurred_at=row.occurred_at,
             details=row.details,
+            actor_scim_token_id=strawberry.ID(
+                encode_global_id("ScimToken", row.actor_scim_token_id)
+            )
+            if row.actor_scim_token_id is not None
+            else None,
         )
 
     @strawberry.field(graphql_type=UserRef | None, metadata=reads(ACTOR_READ))

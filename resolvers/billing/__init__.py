@@ -239,7 +239,7 @@ def write_ledger(
     preview: rules.BillingPreview,
     *,
     account_id: int,
-    actor_user_id: int,
+    actor_user_id: int | None,
     now: datetime,
     charge_effective_at: datetime | None = None,
 ) -> list[LedgerEntry]:
@@ -347,7 +347,7 @@ class BillingChange:
             self.session,
             preview,
             account_id=self.account_id,
-            actor_user_id=self.ctx.viewer.user_id,
+            actor_user_id=self.ctx.viewer.actor_user_id,
             now=self.ctx.now,
             charge_effective_at=charge_effective_at,
         )

@@ -114,6 +114,8 @@ class AddUserData:
     idempotency_key: str | None = None
     proration_date: datetime | None = None
     dry_run: bool = False
+    #: The identity provider's id of the user (SCIM ``externalId``).
+    external_id: str | None = None
 
     def call(self) -> IdempotentCall:
         return IdempotentCall.of(
@@ -187,6 +189,7 @@ async def add_user(ctx: RequestContext, data: AddUserData) -> UserSeatResult:
                 is_account_owner=False,
                 can_set_marketing_status=True,
                 created_at=ctx.now,
+                external_id=data.external_id,
             )
             session.add(user)
             await session.flush()

@@ -125,6 +125,12 @@ async def full_account(factory: Factory, name: str) -> FullAccount:
                     billed_marketing_contacts=4,
                     taken_at=now,
                 ),
+                models.ScimToken(
+                    account_id=account.id,
+                    name="Okta",
+                    token_hash=f"{name}-scim".ljust(64, "0"),
+                    created_at=now,
+                ),
                 models.AuditEvent(
                     account_id=account.id,
                     actor_user_id=account.owner.id,
