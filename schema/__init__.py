@@ -38,6 +38,7 @@ from schema.fast_fields import use_direct_attribute_resolvers
 from schema.limits import (
     QueryLimits,
     QueryLimitsExtension,
+    introspection_allowance,
     introspection_sizes,
     paginated_fields,
 )
@@ -83,6 +84,10 @@ class Mutation(
 
 
 class CrmSchema(strawberry.Schema):
+    #: The request limits of this schema as built (``build_schema``); anonymous requests get
+    #: ``query_limits.for_anonymous()``.
+    query_limits: QueryLimits = QueryLimits()
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -91,7 +96,7 @@ class CrmSchema(strawberry.Schema):
         ``MaskUnexpectedErrors``."""
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> CrmSchema:
     settings = settings or Settings()
     limits = QueryLimits(
         max_depth=settings.max_query_depth,
@@ -136,6 +141,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         paginated=paginated_fields(schema._schema),
         introspection_sizes=introspection_sizes(schema._schema),
     )
+    if settings.introspection:
+        # GraphiQL's introspection query grows with the schema: its budget grows with it.
+        limits = limits.with_introspection_allowance(
+            introspection_allowance(schema._schema, limits)
+        )
+    schema.query_limits = limits
     return schema
 
 
