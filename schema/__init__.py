@@ -49,7 +49,10 @@ from schema.users.mutations import UserPermissionsMutation, UsersMutation
 from schema.write_retry import retry_conflicting_writes
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Everything needs `Authorization: Bearer <token>` (from login) and is "
+    "scoped to your account; lists are Relay connections (first: default 50, max 100)."
+)
 class Query(
     AccountsQuery,
     UsersQuery,
@@ -67,7 +70,10 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes, each atomic and audited. Business refusals come back as `userErrors` "
+    "(nothing changed); missing or bad tokens are GraphQL errors (UNAUTHENTICATED)."
+)
 class Mutation(
     AuthMutation,
     MarketingMutation,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import strawberry
 from strawberry.types.lazy_type import LazyType
@@ -18,7 +18,7 @@ from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts, OwnerPageKey
 from resolvers.pagination import Page, PageRequest
 from resolvers.users import UserFilterData, display_name, list_users
-from schema.common import Connection, Node, Role, UserStatus, selects
+from schema.common import Connection, Node, PageAfter, PageFirst, Role, UserStatus, selects
 from schema.prefetch import (
     MaybeAwaitable,
     asks_for,
@@ -37,14 +37,14 @@ SeatRef: Any = LazyType("Seat", "schema.seats")
 InvitationRef: Any = LazyType("Invitation", "schema.auth.signin")
 
 
-@strawberry.type
+@strawberry.type(description="How many CRM items a user owns (or how many were moved), by kind.")
 class OwnedItemCounts:
-    deals: int
-    contacts: int
-    leads: int
-    organizations: int
-    activities: int
-    total: int
+    deals: int = strawberry.field(description="Deals.")
+    contacts: int = strawberry.field(description="Contacts.")
+    leads: int = strawberry.field(description="Leads.")
+    organizations: int = strawberry.field(description="Organizations.")
+    activities: int = strawberry.field(description="Activities.")
+    total: int = strawberry.field(description="Sum of all kinds.")
 
     @classmethod
     def from_counts(cls, counts: OwnedCounts) -> OwnedItemCounts:
@@ -58,19 +58,38 @@ class OwnedItemCounts:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A user of your account (a portfolio owner of another account shows only id and "
+    "displayName)."
+)
 class User(Node):
     pk: strawberry.Private[int]
-    display_name: str
-    name: str | None
-    email: str | None
-    photo_url: str | None
-    status: UserStatus
-    role: Role
-    is_account_owner: bool
-    can_set_marketing_status: bool
-    deactivated_at: datetime | None
-    deleted_at: datetime | None
+    display_name: str = strawberry.field(
+        description="Name to show: the name, or `(deleted user, ID<key>)` to admins and "
+        "`(deleted user)` to others for a deleted user."
+    )
+    name: str | None = strawberry.field(description="Full name; null once deleted (erased).")
+    email: str | None = strawberry.field(
+        description="Sign-in email, unique among the account's non-deleted users "
+        "(case-insensitive); null once deleted."
+    )
+    photo_url: str | None = strawberry.field(description="Avatar URL; null when none or deleted.")
+    status: UserStatus = strawberry.field(description="ACTIVE, DEACTIVATED or DELETED.")
+    role: Role = strawberry.field(description="ADMIN (account settings) or REGULAR.")
+    is_account_owner: bool = strawberry.field(
+        description="The one account owner: an active admin who can sign in; only they close the "
+        "account or transfer ownership."
+    )
+    can_set_marketing_status: bool = strawberry.field(
+        description="May make contacts MARKETING (default true; admins change it with "
+        "setUserPermissions)."
+    )
+    deactivated_at: datetime | None = strawberry.field(
+        description="When the user was deactivated (UTC, ISO-8601); null while active."
+    )
+    deleted_at: datetime | None = strawberry.field(
+        description="When the user was deleted (UTC, ISO-8601); null unless DELETED."
+    )
 
     @classmethod
     def from_row(cls, row: models.User, ctx: RequestContext) -> User:
@@ -93,7 +112,10 @@ class User(Node):
     # the level (schema/prefetch.py) they read the loaders' caches at once; otherwise
     # ``now_or_later`` hands graphql-core the loader's awaitable.
 
-    @strawberry.field(graphql_type=SeatRef | None)
+    @strawberry.field(
+        graphql_type=SeatRef | None,
+        description="The seat the user holds (OCCUPIED); null when deactivated or deleted.",
+    )
     def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Any]:
         seat_type = SeatRef.resolve_type()
         return now_or_later(info.context.loaders.seat_by_user, self.pk, seat_type.from_optional_row)
@@ -114,17 +136,23 @@ class User(Node):
             lambda row: invitation_type.from_row(row, ctx.now) if row is not None else None,
         )
 
-    @strawberry.field(graphql_type=OwnedItemCounts)
+    @strawberry.field(
+        graphql_type=OwnedItemCounts,
+        description="Counts of the CRM items this user owns (they stay owned after deactivation).",
+    )
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
         _refuse_if_foreign(self, "ownedItems")
         return now_or_later(info.context.loaders.owned_counts, self.pk, OwnedItemCounts.from_counts)
 
-    @strawberry.field(graphql_type=Connection[ContactRef])
+    @strawberry.field(
+        graphql_type=Connection[ContactRef],
+        description="Contacts this user owns, oldest first.",
+    )
     def contacts(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
     ) -> MaybeAwaitable[Connection[Any]]:
         contact_type = ContactRef.resolve_type()
         _refuse_if_foreign(self, "contacts")
@@ -135,12 +163,15 @@ class User(Node):
             lambda page: Connection.from_page(page, contact_type.from_row),
         )
 
-    @strawberry.field(graphql_type=Connection[DealRef])
+    @strawberry.field(
+        graphql_type=Connection[DealRef],
+        description="Deals this user owns, oldest first.",
+    )
     def deals(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
     ) -> MaybeAwaitable[Connection[Any]]:
         deal_type = DealRef.resolve_type()
         _refuse_if_foreign(self, "deals")
@@ -172,13 +203,22 @@ def owner_page_key(
     return OwnerPageKey(owner_pk, page.first, page.after, selects(info, "totalCount"))
 
 
-@strawberry.input
+@strawberry.input(description="Narrows `users`; the conditions given must all hold.")
 class UserFilter:
-    status: list[UserStatus] | None = None
-    role: Role | None = None
-    search: str | None = None
+    status: list[UserStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses; omit for all."
+    )
+    role: Role | None = strawberry.field(default=None, description="Only this role.")
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive substring of name or email; at most 200 characters "
+        "(INVALID_INPUT); `%`, `_` and `\\` match themselves.",
+    )
     #: Users whose newest invitation has this status (admins only).
-    invitation_status: InvitationStatus | None = None
+    invitation_status: InvitationStatus | None = strawberry.field(
+        default=None,
+        description="Users whose newest invitation has this status (admins only, else FORBIDDEN).",
+    )
 
     def to_data(self) -> UserFilterData:
         return UserFilterData(
@@ -254,19 +294,24 @@ async def prefetch_owners(
 
 @strawberry.type
 class UsersQuery:
-    @strawberry.field
+    @strawberry.field(description="The signed-in user. Needs a token (UNAUTHENTICATED otherwise).")
     async def viewer(self, info: strawberry.Info[RequestContext]) -> User:
         user = await load_user(info.context, info.context.viewer.user_id)
         assert user is not None  # the session check guarantees the viewer exists
         return user
 
-    @strawberry.field
+    @strawberry.field(
+        description="Users of your account in creation order, deactivated and deleted ones "
+        "included (any signed-in user)."
+    )
     async def users(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: UserFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            UserFilter | None, strawberry.argument(description="Conditions; omit for all users.")
+        ] = None,
     ) -> Connection[User]:
         ctx = info.context
         ctx.require_viewer()
