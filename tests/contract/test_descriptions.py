@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -14,6 +17,7 @@ from graphql import (
 )
 
 from schema import build_schema
+from schema.common import describe_enum
 
 
 def undescribed(schema: GraphQLSchema) -> list[str]:
@@ -60,3 +64,21 @@ def test_the_check_finds_an_undescribed_element():
         assert undescribed(schema) == ["User.email"]
     finally:
         field.description = saved
+
+
+def test_describing_a_value_an_enum_does_not_have_fails_at_import():
+    class Colour(StrEnum):
+        RED = "RED"
+
+    with pytest.raises(ValueError, match="BLUE"):
+        describe_enum(Colour, "A colour.", RED="Red.", BLUE="Blue.")
+
+
+async def test_graphiqls_docs_panel_gets_the_descriptions(api):
+    """What GraphiQL's Docs panel shows comes from introspection, without a token."""
+    body = await api.data(
+        '{ __type(name: "SeatStatus") { description enumValues { name description } } }'
+    )
+    seat_status = body["__type"]
+    assert "OCCUPIED + FREE + PENDING_REMOVAL" in seat_status["description"]
+    assert all(value["description"] for value in seat_status["enumValues"])
