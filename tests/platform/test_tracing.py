@@ -45,6 +45,7 @@ async def traced(database_url, services):
     provider.shutdown()
 
 
+@pytest.mark.no_differential
 async def test_each_request_is_one_trace_with_its_operation_and_sql_spans(traced, factory):
     client, exporter = traced
     acme = await factory.account()
