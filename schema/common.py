@@ -190,7 +190,7 @@ describe_enum(
 PageFirst = Annotated[
     int | None,
     strawberry.argument(
-        description="Page size: 0 to 100 (the server's maximum), default 50. Out of range: "
+        description="Page size, 0 to 100; default 50 (server settings). Out of range: "
         "INVALID_INPUT error."
     ),
 ]
@@ -198,7 +198,7 @@ PageAfter = Annotated[
     str | None,
     strawberry.argument(
         description="Return the items after this cursor (an edge's `cursor` or "
-        "`pageInfo.endCursor`); omit for the first page. A cursor of another list: INVALID_INPUT."
+        "`pageInfo.endCursor`); omit for the first page. Not a cursor: INVALID_INPUT error."
     ),
 ]
 

@@ -55,7 +55,7 @@ class PortfolioMetric:
     name: str = strawberry.field(description="What the metric measures.")
 
     @strawberry.field(
-        description="Values, oldest first: all linked accounts' for the portfolio owner, only "
+        description="Values in the order recorded: all linked accounts' for the portfolio owner, only "
         "their own account's for a member of a linked account."
     )
     async def points(
