@@ -55,8 +55,8 @@ class PortfolioMetric:
     name: str = strawberry.field(description="What the metric measures.")
 
     @strawberry.field(
-        description="Values in the order recorded: all linked accounts' for the portfolio owner, only "
-        "their own account's for a member of a linked account."
+        description="Values in the order recorded: every linked account's for the portfolio owner, "
+        "only their own account's for a member of a linked account."
     )
     async def points(
         self,
