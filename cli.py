@@ -111,6 +111,11 @@ def _serve(settings: Settings, *, demo: bool, workers: int, reload: bool) -> Non
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
+#: What prometheus_client's multiprocess mode writes (``<kind>_<pid>.db``); nothing else in the
+#: directory is touched (it may be shared with, say, a SQLite database).
+PROMETHEUS_FILE_PREFIXES = ("counter_", "gauge_", "histogram_", "summary_")
+
+
 def _prepare_multiprocess_metrics() -> str | None:
     """An empty ``PROMETHEUS_MULTIPROC_DIR`` the workers inherit (set before they start, since
     prometheus_client picks its storage when first imported): the operator's, emptied of the
@@ -119,7 +124,8 @@ def _prepare_multiprocess_metrics() -> str | None:
     if given:
         Path(given).mkdir(parents=True, exist_ok=True)
         for stale in Path(given).glob("*.db"):
-            stale.unlink()
+            if stale.name.startswith(PROMETHEUS_FILE_PREFIXES):  # never another program's file
+                stale.unlink()
         return None
     directory = tempfile.mkdtemp(prefix="crm-admin-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory

@@ -8,12 +8,14 @@ tasks and SQLAlchemy's greenlets both inherit it), so concurrent requests never 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -283,13 +285,53 @@ def instrument_tracing(
     )
     schema.extensions = [
         *schema.extensions,
-        functools.partial(OpenTelemetryExtension, tracer_provider=tracer_provider),
+        functools.partial(
+            _redacting(OpenTelemetryExtension),
+            tracer_provider=tracer_provider,
+            arg_filter=_paging_arguments_only,
+        ),
     ]
     # Outermost, so the request's server span is the root of everything the request does.
     app.add_middleware(
         OpenTelemetryMiddleware, tracer_provider=tracer_provider, exclude_spans=["receive", "send"]
     )
     return True
+
+
+#: Arguments a span may show: paging and kinds. Everything else (inputs with passwords, tokens,
+#: names and emails) stays out of the trace backend.
+TRACED_ARGUMENTS = frozenset({"first", "after", "kind", "id"})
+#: GraphQL string literals, block strings first (a password written inline in the document).
+_STRING_LITERAL = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"')
+
+
+def redact_literals(document: str) -> str:
+    """The document with every string literal replaced, for the operation span's ``query``."""
+    return _STRING_LITERAL.sub('"<redacted>"', document)
+
+
+def _paging_arguments_only(arguments: dict[str, Any], _info: Any) -> dict[str, Any]:
+    return {name: value for name, value in arguments.items() if name in TRACED_ARGUMENTS}
+
+
+def _redacting(extension: Any) -> Any:
+    """Strawberry's tracing extension whose operation span keeps the document without its
+    string literals (built here: OpenTelemetry is an optional extra, imported only when on)."""
+    from strawberry.extensions import LifecycleStep
+
+    class RedactingOpenTelemetryExtension(extension):  # type: ignore[misc]
+        def on_operation(self) -> Iterator[None]:
+            steps = super().on_operation()
+            next(steps)
+            query = self.execution_context.query
+            if query:
+                span = self._span_holder[LifecycleStep.OPERATION]
+                span.set_attribute("query", redact_literals(query))
+            yield
+            with contextlib.suppress(StopIteration):
+                next(steps)
+
+    return RedactingOpenTelemetryExtension
 
 
 def _provider_from_environment() -> Any:

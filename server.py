@@ -179,6 +179,18 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's own refusals (a mutation over GET, an unknown operation name, another
+        method) would be plain text: they are JSON GraphQL errors like every malformed request."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refusal:
+            raise MalformedRequest(refusal.reason, refusal.status_code) from None
+        await response(scope, receive, send)
+
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:

@@ -5,7 +5,8 @@
 
 Both need ``Authorization: Bearer <token>``: 401 JSON without a valid token, 404 for an unknown
 or invisible portfolio (or an unknown kind), 403 when the viewer may not take the export. Taking
-a download records it, exactly like the ``portfolioExport`` query. Accepted downloads stream
+a download records it once its last byte has been sent (a HEAD, or a download that breaks off,
+records nothing). Accepted downloads stream
 (``StreamingResponse``): rows are encoded as they are read, so memory stays flat.
 """
 
@@ -39,16 +40,22 @@ def _error(status: int, code: ErrorCode, message: str) -> JSONResponse:
     )
 
 
+def _headers(export: ExportStream) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
 def _download(export: ExportStream) -> Response:
     return StreamingResponse(
-        export.chunks,
-        media_type=export.content_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        export.chunks, media_type=export.content_type, headers=_headers(export)
     )
+
+
+def _download_headers(export: ExportStream) -> Response:
+    return Response(media_type=export.content_type, headers=_headers(export))
 
 
 async def _serve(
@@ -81,6 +88,11 @@ async def _serve(
             return _error(_STATUS.get(first.code, 400), first.code, first.message)
     finally:
         await ctx.db.close()  # the checks' session; the stream reads through its own snapshot
+    if request.method == "HEAD":
+        # Starlette answers HEAD on GET routes: the headers only, and nothing produced, so a
+        # HEAD never counts as a download.
+        await export.chunks.aclose()
+        return _download_headers(export)
     return _download(export)
 
 

@@ -45,6 +45,7 @@ from db.models import (
     PortfolioMetricPoint,
 )
 from resolvers import audit
+from resolvers.accounts.owners import closable_portfolios, may_close_portfolio
 from resolvers.context import RequestContext, RequestDatabase, with_write_retry
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
@@ -107,18 +108,6 @@ class ExportStream:
 STREAM_BATCH_ROWS = 2000
 #: Bytes gathered before a chunk is handed to the client.
 STREAM_CHUNK_BYTES = 64 * 1024
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[str, int]:
-    """RFC 4180 CSV text with a header row, and the number of data rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-        count += 1
-    return buffer.getvalue(), count
 
 
 class _CsvEncoder:
@@ -246,12 +235,14 @@ async def _empty() -> AsyncGenerator[bytes, None]:
 async def _owned_portfolio(
     session: AsyncSession, ctx: RequestContext, portfolio_global_id: str
 ) -> Portfolio:
+    """Who may close a portfolio may take its exports (closing needs them): its owner, or the
+    owner of its account once its owner can no longer sign in."""
     pk = decode_typed_id(portfolio_global_id, "Portfolio")
-    query = _visible_portfolios(ctx).where(Portfolio.id == (pk if pk is not None else -1))
-    portfolio = (await session.scalars(query)).first()
+    query = closable_portfolios(ctx, _visible_portfolios(ctx))
+    portfolio = (await session.scalars(query.where(Portfolio.id == (pk or -1)))).first()
     if portfolio is None:
         raise BusinessError.of(ErrorCode.NOT_FOUND, "No portfolio with this id.", ["portfolioId"])
-    if portfolio.owner_user_id != ctx.viewer.user_id:
+    if not await may_close_portfolio(session, ctx.viewer, portfolio):
         raise BusinessError.of(
             ErrorCode.FORBIDDEN, "Only the portfolio owner can export its data.", ["portfolioId"]
         )
@@ -325,11 +316,6 @@ async def _record_portfolio_export(
 # --- the account's full export ----------------------------------------------------------------
 
 
-async def take_account_export(ctx: RequestContext) -> ExportFile:
-    """Every entity of the viewer's account as one zip of CSVs; records ``full_export_at``."""
-    return await _collect(open_account_export(ctx))
-
-
 def open_account_export(ctx: RequestContext) -> ExportStream:
     """The account's zip, streamed (admins only: raises ``BusinessError`` at once otherwise)."""
     viewer = ctx.viewer
@@ -354,17 +340,18 @@ async def _account_zip_chunks(ctx: RequestContext, account_id: int) -> AsyncGene
                         if sink.size >= STREAM_CHUNK_BYTES:
                             yield sink.take()
 
-        async def record(session: AsyncSession) -> None:
-            await session.execute(
-                update(Account).where(Account.id == account_id).values(full_export_at=ctx.now)
-            )
-            audit.record_for(
-                session, ctx, "account.export", encode_global_id("Account", account_id)
-            )
-
-        await _record_taken(ctx, record)
-    ctx.memo.pop("account", None)
     yield sink.take()  # the rest, with the zip's central directory
+
+    # Run only when the consumer asks for more after the last chunk, i.e. once it has been sent:
+    # a download that breaks off before its end records nothing.
+    async def record(session: AsyncSession) -> None:
+        await session.execute(
+            update(Account).where(Account.id == account_id).values(full_export_at=ctx.now)
+        )
+        audit.record_for(session, ctx, "account.export", encode_global_id("Account", account_id))
+
+    await _record_taken(ctx, record)
+    ctx.memo.pop("account", None)
 
 
 class _ChunkSink(io.RawIOBase):

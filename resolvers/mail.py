@@ -294,8 +294,11 @@ class MailSender:
             " (giving up)" if gave_up else "",
             type(error).__name__,
         )
+        # A mail given up on is never sent: its link (a raw token) is wiped like a sent one's.
+        wiped: dict[str, object] = {"body": ""} if gave_up else {}
         await self._finish(
             message,
+            **wiped,
             status=OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING,
             next_attempt_at=now + next_attempt_delay(message.attempts, RETRY_BASE, RETRY_CAP),
             lease_until=None,

@@ -1,4 +1,5 @@
-"""Rate limits of the sign-in mails (resend invitation, password reset requests).
+"""Rate limits of the sign-in mails (resend invitation, password reset requests) and of
+password changes (a stolen session must not test guesses of the current password).
 
 One call site, ``throttle_check``, over the shared database throttle (``resolvers/throttle.py``):
 each call reserves an attempt under its scope and key; past the scope's free attempts every
@@ -16,6 +17,7 @@ from resolvers.errors import RATE_LIMITED, request_error
 #: Free attempts per scope within the throttle's memory window (15 minutes).
 POLICIES: dict[str, throttle.ThrottlePolicy] = {
     "invitation.resend": throttle.ThrottlePolicy(free_failures=3),
+    "password.change": throttle.ThrottlePolicy(free_failures=5),
     "password_reset.email": throttle.ThrottlePolicy(free_failures=3),
     "password_reset.address": throttle.ThrottlePolicy(free_failures=20),
 }

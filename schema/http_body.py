@@ -22,9 +22,10 @@ MAX_JSON_DEPTH = 64
 class MalformedRequest(Exception):
     """The HTTP request is not a GraphQL request; ``message`` is safe to show the caller."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status_code: int = 400) -> None:
         super().__init__(message)
         self.message = message
+        self.status_code = status_code
 
 
 def decode_json(data: str | bytes) -> object:
@@ -97,6 +98,7 @@ def check_request(data: object) -> None:
 async def malformed_request_response(_request: Request, exc: Exception) -> Response:
     """The JSON answer to a ``MalformedRequest`` (a GraphQL error, status 400)."""
     message = exc.message if isinstance(exc, MalformedRequest) else "Malformed request."
+    status = exc.status_code if isinstance(exc, MalformedRequest) else 400
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": BAD_REQUEST}}]}, status_code=400
+        {"errors": [{"message": message, "extensions": {"code": BAD_REQUEST}}]}, status_code=status
     )

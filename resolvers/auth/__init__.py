@@ -113,6 +113,15 @@ async def login(ctx: RequestContext, email: str, password: str) -> LoginResult:
     # Locks the user's account first, like every writer: a login racing closeAccount gets
     # UNAUTHENTICATED instead of a foreign-key failure.
     async with ctx.db.write(account_id=matched.account_id) as session:
+        # The password was verified outside the transaction: a reset, a password change or a
+        # deactivation that committed since then wins, or its revocation would miss this session.
+        current = await session.scalar(
+            select(User.password_hash)
+            .where(User.id == matched.id, User.status == UserStatus.ACTIVE)
+            .with_for_update()
+        )
+        if current is None or current != matched.password_hash:
+            raise _bad_credentials()
         if rehashed is not None:  # parameters changed since it was hashed: store today's hash
             await session.execute(
                 update(User).where(User.id == matched.id).values(password_hash=rehashed)

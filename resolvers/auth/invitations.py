@@ -7,12 +7,10 @@ Audit details carry ids and counts only.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import InvitationStatus, UserStatus, UserTokenPurpose, UserTokenState
+from db.enums import UserStatus, UserTokenPurpose, UserTokenState
 from db.models import AuthSession, User, UserToken
 from resolvers import audit, mail
 from resolvers.auth import LoginResult, viewer_of
@@ -21,8 +19,8 @@ from resolvers.auth.security import hash_token, new_token
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
-from resolvers.loaders import newest_invitation_ids
 from resolvers.locking import lock_user
+from resolvers.permissions import require_admin
 from resolvers.rate_limits import throttle_check
 from resolvers.rules.auth import INVITATION_TTL, password_problem
 
@@ -37,7 +35,7 @@ async def invite(session: AsyncSession, ctx: RequestContext, user: User, cause: 
         session,
         account_id=user.account_id,
         user_id=user.id,
-        kind="invitation",
+        kind=user_tokens.MAIL_KIND[UserTokenPurpose.INVITATION],
         recipient=user.email or "",
         subject="You are invited to the CRM",
         body=(
@@ -70,17 +68,15 @@ async def _lock_invitee(session: AsyncSession, ctx: RequestContext, user_gid: st
     return await lock_user(session, ctx.viewer.account_id, user_gid, ["input", "userId"])
 
 
-def _admin(ctx: RequestContext) -> None:
-    if not ctx.viewer.is_admin:
-        raise BusinessError.of(ErrorCode.FORBIDDEN, "Only account admins can manage invitations.")
+_ADMINS_ONLY = "Only account admins can manage invitations."
 
 
 async def resend_invitation(ctx: RequestContext, user_gid: str) -> tuple[User, UserToken]:
-    _admin(ctx)
-    # Keyed by the decoded id: other spellings of one id share the limit.
-    await throttle_check(
-        ctx, "invitation.resend", str(decode_typed_id(user_gid, "User") or user_gid)
-    )
+    require_admin(ctx, _ADMINS_ONLY)
+    # Keyed by the viewer's account and the decoded id (other spellings of one id share the
+    # limit): an admin of another account cannot use up this account's resends.
+    user_pk = decode_typed_id(user_gid, "User")
+    await throttle_check(ctx, "invitation.resend", f"{ctx.viewer.account_id}:{user_pk}")
     async with ctx.db.write() as session:
         user = await _lock_invitee(session, ctx, user_gid)
         if user.status is not UserStatus.ACTIVE:
@@ -100,7 +96,7 @@ async def resend_invitation(ctx: RequestContext, user_gid: str) -> tuple[User, U
 
 
 async def revoke_invitation(ctx: RequestContext, user_gid: str) -> tuple[User, UserToken]:
-    _admin(ctx)
+    require_admin(ctx, _ADMINS_ONLY)
     async with ctx.db.write() as session:
         user = await _lock_invitee(session, ctx, user_gid)
         pending = (
@@ -173,23 +169,3 @@ async def accept_invitation(ctx: RequestContext, token: str, password: str) -> L
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def invitation_status_condition(
-    account_id: int, status: InvitationStatus, now: datetime
-) -> ColumnElement[bool]:
-    """``users(filter: {invitationStatus})``: users whose newest invitation has this status."""
-    by_status: dict[InvitationStatus, ColumnElement[bool]] = {
-        InvitationStatus.PENDING: and_(
-            UserToken.state == UserTokenState.PENDING, UserToken.expires_at > now
-        ),
-        InvitationStatus.EXPIRED: and_(
-            UserToken.state == UserTokenState.PENDING, UserToken.expires_at <= now
-        ),
-        InvitationStatus.ACCEPTED: UserToken.state == UserTokenState.USED,
-        InvitationStatus.REVOKED: UserToken.state == UserTokenState.REVOKED,
-    }
-    matching = select(UserToken.user_id).where(
-        UserToken.id.in_(newest_invitation_ids(account_id)), by_status[status]
-    )
-    return User.id.in_(matching)

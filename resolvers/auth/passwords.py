@@ -37,6 +37,8 @@ def _check_new_password(password: str, email: str | None, field: list[str]) -> N
 async def change_password(ctx: RequestContext, current: str, new: str) -> int:
     """Returns how many other sessions were ended."""
     viewer = ctx.viewer
+    # A stolen session must not become an online guessing oracle for the password.
+    await throttle_check(ctx, "password.change", str(viewer.user_id))
     async with ctx.db.read() as session:
         user = (await session.scalars(select(User).where(User.id == viewer.user_id))).one()
         old_hash, email = user.password_hash, user.email
@@ -109,7 +111,7 @@ async def _mail_reset_link(session: AsyncSession, ctx: RequestContext, user: Use
         session,
         account_id=user.account_id,
         user_id=user.id,
-        kind="password_reset",
+        kind=user_tokens.MAIL_KIND[UserTokenPurpose.PASSWORD_RESET],
         recipient=user.email or "",
         subject="Reset your CRM password",
         body=(

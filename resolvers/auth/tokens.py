@@ -11,11 +11,11 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import UserStatus, UserTokenPurpose, UserTokenState
-from db.models import User, UserToken
+from db.enums import OutboxStatus, UserStatus, UserTokenPurpose, UserTokenState
+from db.models import OutboxMessage, User, UserToken
 from resolvers.auth.security import hash_password, hash_token, new_token
 from resolvers.errors import BusinessError, ErrorCode
 
@@ -50,6 +50,13 @@ async def issue(
     return IssuedToken(row=row, token=token)
 
 
+#: The outbox kind of the mail that carries each purpose's token.
+MAIL_KIND = {
+    UserTokenPurpose.INVITATION: "invitation",
+    UserTokenPurpose.PASSWORD_RESET: "password_reset",
+}
+
+
 async def revoke_pending(
     session: AsyncSession,
     user_ids: list[int],
@@ -69,6 +76,13 @@ async def revoke_pending(
             synchronize_session=False
         )
     )
+    # Mails still waiting with a link that just died are not sent (and their raw token goes).
+    unsent = delete(OutboxMessage).where(
+        OutboxMessage.user_id.in_(user_ids), OutboxMessage.status == OutboxStatus.PENDING
+    )
+    if purpose is not None:
+        unsent = unsent.where(OutboxMessage.kind == MAIL_KIND[purpose])
+    await session.execute(unsent.execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -4,23 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from db.enums import InvitationStatus, Role, UserStatus
-from db.models import User
+from db.enums import InvitationStatus, Role, UserStatus, UserTokenState
+from db.models import User, UserToken
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import ErrorCode, request_error
+from resolvers.loaders import newest_invitation_ids
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.text_inputs import search_needle
 
 
 def invitation_filter(ctx: RequestContext, status: InvitationStatus) -> ColumnElement[bool]:
-    from resolvers.auth.invitations import invitation_status_condition
-
     if not ctx.viewer.is_admin:  # only admins see invitations, so only they filter by them
         raise request_error(ErrorCode.FORBIDDEN, "Only admins can filter users by invitation.")
     return invitation_status_condition(ctx.viewer.account_id, status, ctx.now)
+
+
+def invitation_status_condition(
+    account_id: int, status: InvitationStatus, now: datetime
+) -> ColumnElement[bool]:
+    """``users(filter: {invitationStatus})``: users whose newest invitation has this status."""
+    by_status: dict[InvitationStatus, ColumnElement[bool]] = {
+        InvitationStatus.PENDING: and_(
+            UserToken.state == UserTokenState.PENDING, UserToken.expires_at > now
+        ),
+        InvitationStatus.EXPIRED: and_(
+            UserToken.state == UserTokenState.PENDING, UserToken.expires_at <= now
+        ),
+        InvitationStatus.ACCEPTED: UserToken.state == UserTokenState.USED,
+        InvitationStatus.REVOKED: UserToken.state == UserTokenState.REVOKED,
+    }
+    matching = select(UserToken.user_id).where(
+        UserToken.id.in_(newest_invitation_ids(account_id)), by_status[status]
+    )
+    return User.id.in_(matching)
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,17 @@ async def test_full_export_without_a_valid_token_is_401(api, factory):
         response = await download(api, token)
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_head_request_records_nothing(api, factory, sessionmaker):
+    acme = await full_account(factory, "Acme Corp")
+
+    head = await api.http.head(
+        "/exports/account.zip", headers={"Authorization": f"Bearer {acme.admin.token}"}
+    )
+    assert head.status_code == 200
+    assert head.content == b""
+
+    async with sessionmaker() as session:
+        account = await session.get(models.Account, acme.account.id)
+    assert account.full_export_at is None

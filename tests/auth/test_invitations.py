@@ -319,3 +319,36 @@ async def test_two_concurrent_accepts_of_one_token_set_one_password(
     assert [e["code"] for p in payloads for e in p["userErrors"]] == ["TOKEN_USED"]
     _, states, accepts = await _state(sessionmaker)
     assert (states, accepts) == (["USED"], 1)
+
+
+async def test_an_admin_of_another_account_cannot_use_up_the_resends(api, factory, services, smtp):
+    acme = await factory.account(free_seats=1)
+    user_id, _ = await _invite(api, acme, services, smtp)
+    evil = await factory.account(name="Evil Inc")
+    for _ in range(6):
+        await api.execute(RESEND, {"userId": user_id}, token=evil.owner.token)
+
+    resent = await api.data(RESEND, {"userId": user_id}, token=acme.owner.token)
+
+    assert resent["resendInvitation"]["userErrors"] == []
+
+
+async def test_a_resend_drops_the_unsent_mail_with_the_dead_link(
+    api, factory, services, smtp, sessionmaker
+):
+    from db.models import OutboxMessage
+
+    acme = await factory.account(free_seats=1)
+    added = (await api.data(ADD_USER, _nina(), token=acme.owner.token))["addUser"]
+    user_id = added["user"]["id"]
+    await api.data(RESEND, {"userId": user_id}, token=acme.owner.token)  # before any delivery
+
+    async with sessionmaker() as session:
+        queued = (await session.scalars(select(OutboxMessage.id))).all()
+    assert len(queued) == 1  # only the mail with the live link is left to send
+    assert await smtp.sender(services).deliver_due() == 1
+    [token] = smtp.inbox.tokens("accept-invitation")
+    accepted = (await api.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
+        "acceptInvitation"
+    ]
+    assert accepted["userErrors"] == []

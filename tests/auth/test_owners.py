@@ -171,3 +171,26 @@ async def test_a_portfolio_owner_without_a_password_counts_as_unable_to_sign_in(
     ]
 
     assert closed["userErrors"] == []
+
+
+async def test_the_account_owner_takes_an_orphaned_portfolios_exports_and_closes_it(
+    api, factory, sessionmaker
+):
+    """Closing needs both exports; who may close a portfolio may take them."""
+    acme, admin, portfolio = await _orphan(factory, sessionmaker)
+    headers = {"Authorization": f"Bearer {acme.owner.token}"}
+    for kind in ("billing", "metric"):
+        download = await api.http.get(
+            f"/exports/portfolios/{_gid(portfolio)}/{kind}.csv", headers=headers
+        )
+        assert download.status_code == 200
+    refused = await api.http.get(
+        f"/exports/portfolios/{_gid(portfolio)}/billing.csv",
+        headers={"Authorization": f"Bearer {admin.token}"},
+    )
+    assert refused.status_code == 404  # another admin does not even see it
+
+    variables = _close(_gid(portfolio))
+    variables["input"]["acknowledgeDataLoss"] = False  # type: ignore[index]
+    closed = (await api.data(CLOSE, variables, token=acme.owner.token))["closePortfolio"]
+    assert closed["userErrors"] == []

@@ -125,6 +125,7 @@ async def test_a_reset_link_lasts_one_hour(api, factory, services, smtp, clock):
 async def test_a_newer_reset_request_kills_the_older_link(api, factory, services, smtp):
     acme = await factory.account()
     await api.data(REQUEST_RESET, {"email": acme.owner.email})
+    await smtp.sender(services).deliver_due()
     await api.data(REQUEST_RESET, {"email": acme.owner.email})
     await smtp.sender(services).deliver_due()
     older, newer = smtp.inbox.tokens("reset-password")
@@ -133,6 +134,17 @@ async def test_a_newer_reset_request_kills_the_older_link(api, factory, services
     accepted = (await api.data(RESET, {"token": newer, "password": NEW_PASSWORD}))["resetPassword"]
 
     assert [e["code"] for e in refused["userErrors"]] == ["TOKEN_REVOKED"]
+    assert accepted["ok"] is True
+
+
+async def test_a_newer_reset_request_drops_the_older_unsent_mail(api, factory, services, smtp):
+    acme = await factory.account()
+    await api.data(REQUEST_RESET, {"email": acme.owner.email})
+    await api.data(REQUEST_RESET, {"email": acme.owner.email})
+
+    assert await smtp.sender(services).deliver_due() == 1  # the dead link is never mailed
+    [token] = smtp.inbox.tokens("reset-password")
+    accepted = (await api.data(RESET, {"token": token, "password": NEW_PASSWORD}))["resetPassword"]
     assert accepted["ok"] is True
 
 

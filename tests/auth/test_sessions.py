@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import AuthSession
 from schema import build_schema
@@ -163,3 +163,33 @@ async def test_repeated_failures_slow_down_then_a_wait_lets_the_user_in(api, fac
         "login"
     ]
     assert payload["token"]
+
+
+async def test_a_login_loses_to_a_password_change_committed_while_it_verified(
+    api, factory, sessionmaker, monkeypatch
+):
+    """The password is verified outside the write; a reset that commits in between must win,
+    or the reset's "every session revoked" would miss the session this login opens."""
+    from db.models import User
+    from resolvers import auth
+    from resolvers.auth.security import hash_password
+
+    acme = await factory.account()
+
+    async def reset_meanwhile(user, password):
+        async with sessionmaker() as session, session.begin():
+            row = await session.get(User, user.id)
+            row.password_hash = hash_password("a brand new passphrase")
+        return None
+
+    monkeypatch.setattr(auth, "_rehashed", reset_meanwhile)
+    payload = (await api.data(LOGIN, {"email": acme.owner.email, "password": PASSWORD}))["login"]
+    assert payload["token"] is None
+    assert [e["code"] for e in payload["userErrors"]] == ["UNAUTHENTICATED"]
+    async with sessionmaker() as session:
+        opened = await session.scalar(
+            select(func.count())
+            .select_from(AuthSession)
+            .where(AuthSession.user_id == acme.owner.id)
+        )
+    assert opened == 1  # only the factory's own session; the racing login opened none

@@ -126,3 +126,16 @@ async def test_default_page_size_is_50(api, factory):
     )
     assert len(data["contacts"]["edges"]) == 50
     assert data["contacts"]["pageInfo"]["hasNextPage"] is True
+
+
+async def test_strawberrys_own_refusals_are_json_graphql_errors(api):
+    mutation_over_get = await api.http.get(
+        "/graphql", params={"query": "mutation { logout { ok } }"}
+    )
+    unknown_operation = await api.http.post(
+        "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
+    )
+    for response in (mutation_over_get, unknown_operation):
+        assert response.status_code == 400
+        assert response.headers["content-type"].startswith("application/json")
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_REQUEST"]

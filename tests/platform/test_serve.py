@@ -100,9 +100,12 @@ def test_serve_starts_several_workers_on_an_empty_metrics_directory(tmp_path, mo
     given = tmp_path / "metrics"
     given.mkdir()
     (given / "counter_123.db").write_bytes(b"last run")
+    (given / "histogram_123.db").write_bytes(b"last run")
+    (given / "crm_admin.db").write_bytes(b"somebody's SQLite database")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
     assert cli._prepare_multiprocess_metrics() is None  # the operator's directory, kept ...
-    assert list(given.iterdir()) == []  # ... but emptied of the last run's values
+    # ... emptied of the last run's values, and of nothing else
+    assert [path.name for path in given.iterdir()] == ["crm_admin.db"]
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     fresh = cli._prepare_multiprocess_metrics()
     assert fresh is not None

@@ -81,3 +81,24 @@ def test_tracing_is_switched_on_by_the_standard_variables(monkeypatch):
     assert tracing_requested()
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     assert not tracing_requested()
+
+
+@pytest.mark.no_differential
+async def test_traces_carry_no_passwords_tokens_or_personal_data(traced, factory):
+    client, exporter = traced
+    await factory.account()
+    secret, email = "correct horse battery staple", "someone.private@acme.example"
+    inline = f'mutation {{ login(input: {{email: "{email}", password: "{secret}"}}) {{ token }} }}'
+    await client.post("/graphql", json={"query": inline})
+    await client.post(
+        "/graphql",
+        json={
+            "query": "mutation In($i: LoginInput!) { login(input: $i) { token } }",
+            "variables": {"i": {"email": email, "password": secret}},
+        },
+    )
+    recorded = [
+        str(value) for span in exporter.get_finished_spans() for value in span.attributes.values()
+    ]
+    assert any("login" in value for value in recorded)  # the operation is traced...
+    assert not [value for value in recorded if secret in value or email in value]  # ...not secrets

@@ -183,3 +183,18 @@ async def test_download_by_a_linked_account_user_is_403(api, factory):
     )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "FORBIDDEN"
+
+
+async def test_a_head_request_counts_as_no_download(api, factory, sessionmaker):
+    world = await portfolio_world(factory)
+
+    for kind in ("billing", "metric"):
+        response = await api.http.head(
+            f"/exports/portfolios/{world.gid}/{kind}.csv", headers=auth(world.owner_token)
+        )
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        assert response.content == b""
+
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(PortfolioExport)) == 0
