@@ -242,8 +242,9 @@ class PortfoliosMutation:
 class PortfolioExportQuery:
     @refusable_query(
         field=["portfolioId"],
-        description="Portfolio owner only: a portfolio export as CSV; taking its content counts "
-        "for closePortfolio. Errors (GraphQL): NOT_FOUND, FORBIDDEN.",
+        description="Who may close the portfolio (its owner, or the account owner when its owner "
+        "cannot sign in): an export as CSV; taking its content counts for closePortfolio. "
+        "Errors (GraphQL): NOT_FOUND, FORBIDDEN.",
     )
     async def portfolio_export(
         self,

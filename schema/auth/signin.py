@@ -185,7 +185,8 @@ class SignInMutation:
 
     @mutation(
         description="Signed-in user: change one's password; every other session ends, this one "
-        "stays. Errors: INVALID_INPUT (wrong current password), WEAK_PASSWORD."
+        "stays; throttled (RATE_LIMITED). Errors: INVALID_INPUT (wrong current password), "
+        "WEAK_PASSWORD."
     )
     async def change_password(
         self,
