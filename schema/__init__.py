@@ -41,6 +41,7 @@ from schema.ledger import BillingLedgerQuery
 from schema.limits import (
     QueryLimits,
     QueryLimitsExtension,
+    introspection_allowance,
     introspection_sizes,
     paginated_fields,
 )
@@ -53,7 +54,10 @@ from schema.users.mutations import UserPermissionsMutation, UsersMutation
 from schema.write_retry import retry_conflicting_writes
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Everything needs `Authorization: Bearer <token>` (from login) and is "
+    "scoped to your account; lists are Relay connections (first: default 50, max 100)."
+)
 class Query(
     AccountsQuery,
     UsersQuery,
@@ -75,7 +79,10 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes, each atomic and audited. Business refusals come back as `userErrors` "
+    "(nothing changed); missing or bad tokens are GraphQL errors (UNAUTHENTICATED)."
+)
 class Mutation(
     AuthMutation,
     MarketingMutation,
@@ -95,6 +102,10 @@ class Mutation(
 
 
 class CrmSchema(strawberry.Schema):
+    #: The request limits of this schema as built (``build_schema``); anonymous requests get
+    #: ``query_limits.for_anonymous()``.
+    query_limits: QueryLimits = QueryLimits()
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -103,7 +114,7 @@ class CrmSchema(strawberry.Schema):
         ``MaskUnexpectedErrors``."""
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> CrmSchema:
     settings = settings or Settings()
     limits = QueryLimits(
         max_depth=settings.max_query_depth,
@@ -148,6 +159,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         paginated=paginated_fields(schema._schema),
         introspection_sizes=introspection_sizes(schema._schema),
     )
+    if settings.introspection:
+        # GraphiQL's introspection query grows with the schema: its budget grows with it.
+        limits = limits.with_introspection_allowance(
+            introspection_allowance(schema._schema, limits)
+        )
+    schema.query_limits = limits
     return schema
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -27,34 +28,38 @@ from schema.seats import SeatSummary, resolve_seat_summary
 from schema.users import User, load_user
 
 
-@strawberry.type
+@strawberry.type(description="Your company's CRM account: everything you see belongs to it.")
 class Account(Node):
     pk: strawberry.Private[int]
-    name: str
+    name: str = strawberry.field(description="Account name (typed back to close the account).")
 
     @classmethod
     def from_row(cls, row: models.Account) -> Account:
         return cls(id=strawberry.ID(encode_global_id("Account", row.id)), pk=row.id, name=row.name)
 
-    @strawberry.field
+    @strawberry.field(description="The account owner: an active admin who can sign in.")
     async def owner(self, info: strawberry.Info[RequestContext]) -> User:
         user = await load_user(info.context, await load_account_owner_id(info.context))
         assert user is not None
         return user
 
-    @strawberry.field
+    @strawberry.field(
+        description="Billing subscription: currency, seat price, period, contact tier."
+    )
     async def subscription(self, info: strawberry.Info[RequestContext]) -> BillingSubscription:
         return BillingSubscription.from_view(await load_subscription(info.context))
 
-    @strawberry.field
+    @strawberry.field(description="Seat counts (billable = OCCUPIED + FREE + PENDING_REMOVAL).")
     async def seat_summary(self, info: strawberry.Info[RequestContext]) -> SeatSummary:
         return await resolve_seat_summary(info.context)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Marketing contacts against the contact tier (same as contactUsage)."
+    )
     async def contact_usage(self, info: strawberry.Info[RequestContext]) -> ContactUsage:
         return await resolve_contact_usage(info.context)
 
-    @strawberry.field
+    @strawberry.field(description="The portfolio this account is linked to, if any.")
     async def portfolio(self, info: strawberry.Info[RequestContext]) -> Portfolio | None:
         row = await account_portfolio(info.context)
         return Portfolio.from_row(row) if row is not None else None
@@ -96,21 +101,38 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> Node | None:
 
 @strawberry.type
 class AccountsQuery:
-    @strawberry.field
+    @strawberry.field(
+        description="The viewer's account. Needs a token (UNAUTHENTICATED otherwise)."
+    )
     async def account(self, info: strawberry.Info[RequestContext]) -> Account:
         return Account.from_row(await load_account(info.context))
 
-    @strawberry.field
-    async def node(self, info: strawberry.Info[RequestContext], id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any object of your account by global id; null for an unknown id, an id of "
+        "another account, or an audit event for a non-admin."
+    )
+    async def node(
+        self,
+        info: strawberry.Info[RequestContext],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id (`Node.id`).")],
+    ) -> Node | None:
         info.context.require_viewer()
         return await resolve_node(info.context, id)
 
 
-@strawberry.input
+@strawberry.input(description="Confirmation for closeAccount.")
 class CloseAccountInput:
-    confirm_name: str
-    reason: str | None = None
-    acknowledge_data_loss: bool | None = False
+    confirm_name: str = strawberry.field(
+        description="The account name typed back (trimmed, case-insensitive); else "
+        "CONFIRMATION_MISMATCH."
+    )
+    reason: str | None = strawberry.field(
+        default=None, description="Why, for the closure record; at most 64 characters."
+    )
+    acknowledge_data_loss: bool | None = strawberry.field(
+        default=False,
+        description="Close without a full export taken first (else EXPORT_REQUIRED).",
+    )
     dry_run: bool | None = strawberry.field(
         default=False,
         description="When true, nothing is closed or changed: the payload's `consequences` say "
@@ -119,9 +141,11 @@ class CloseAccountInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Who becomes account owner.")
 class TransferAccountOwnershipInput:
-    to_user_id: strawberry.ID
+    to_user_id: strawberry.ID = strawberry.field(
+        description="An active admin of the account who can sign in (has a password)."
+    )
 
 
 @strawberry.type(
@@ -174,20 +198,28 @@ class AccountClosureConsequences:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Result of closeAccount.")
 class CloseAccountPayload:
-    closed_account_id: strawberry.ID | None = None
+    closed_account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Id of the closed account; null when refused."
+    )
     consequences: AccountClosureConsequences | None = strawberry.field(
         default=None,
         description="Set on a dry run only: what closing would do. Null after a real close.",
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of transferAccountOwnership.")
 class TransferAccountOwnershipPayload:
-    account: Account | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    account: Account | None = strawberry.field(
+        default=None, description="The account with its new owner; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 def _gid(type_name: str, pk: int) -> strawberry.ID:
@@ -196,22 +228,38 @@ def _gid(type_name: str, pk: int) -> strawberry.ID:
 
 @strawberry.type
 class AccountsMutation:
-    @mutation()
+    @mutation(
+        description="Account owner only: hand ownership to another active admin who can sign in; "
+        "the old owner stays an admin. Errors: FORBIDDEN, NOT_FOUND, INVALID_STATE, "
+        "CANNOT_SIGN_IN."
+    )
     async def transfer_account_ownership(
         self,
         info: strawberry.Info[RequestContext],
-        input: TransferAccountOwnershipInput,
+        input: Annotated[
+            TransferAccountOwnershipInput, strawberry.argument(description="The new account owner.")
+        ],
     ) -> TransferAccountOwnershipPayload:
         ctx = info.context
         ctx.require_viewer()
         account = await transfer_account_ownership(ctx, str(input.to_user_id))
         return TransferAccountOwnershipPayload(account=Account.from_row(account))
 
-    @mutation()
+    @mutation(
+        description="Account owner only, irreversible: delete every row of the account and end "
+        "every session; a closure record remains. Needs the name typed back and a full export "
+        "(or acknowledgeDataLoss). Errors: FORBIDDEN, INVALID_INPUT, CONFIRMATION_MISMATCH, "
+        "EXPORT_REQUIRED."
+    )
     async def close_account(
         self,
         info: strawberry.Info[RequestContext],
-        input: CloseAccountInput,
+        input: Annotated[
+            CloseAccountInput,
+            strawberry.argument(
+                description="The account name typed back, a reason and the export acknowledgement."
+            ),
+        ],
     ) -> CloseAccountPayload:
         ctx = info.context
         ctx.require_viewer()

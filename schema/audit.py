@@ -15,7 +15,7 @@ from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from resolvers.permissions import require_admin
-from schema.common import Connection, Node, selects
+from schema.common import Connection, Node, PageAfter, PageFirst, selects
 from schema.extensions import refusable_query
 from schema.prefetch import MaybeAwaitable, reads
 from schema.users import user_read
@@ -30,13 +30,19 @@ UserRef = Annotated["User", strawberry.lazy("schema.users")]
 ACTOR_READ = user_read("actor_pk")
 
 
-@strawberry.type
+@strawberry.type(description="One recorded state change (admins only).")
 class AuditEvent(Node):
     actor_pk: strawberry.Private[int | None]
-    action: str
-    target_id: strawberry.ID | None
-    occurred_at: datetime
-    details: str
+    action: str = strawberry.field(
+        description="What happened, as `domain.verb`: user.deactivate, seat.add, billing.renew ..."
+    )
+    target_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the object changed; null when none."
+    )
+    occurred_at: datetime = strawberry.field(description="When (UTC, ISO-8601).")
+    details: str = strawberry.field(
+        description="JSON object with ids, counts and money that matter; never names or emails."
+    )
     actor_scim_token_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="The ScimToken id when an identity provider made the change through SCIM "
@@ -69,16 +75,26 @@ class AuditEvent(Node):
             else None,
         )
 
-    @strawberry.field(graphql_type=UserRef | None, metadata=reads(ACTOR_READ))
+    @strawberry.field(
+        graphql_type=UserRef | None,
+        metadata=reads(ACTOR_READ),
+        description="Who did it; null for the system (e.g. a period roll-over).",
+    )
     def actor(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
         return ACTOR_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
-@strawberry.input
+@strawberry.input(description="Narrows `auditEvents`; the conditions given must all hold.")
 class AuditEventFilter:
-    action: list[str] | None = None
-    actor_id: strawberry.ID | None = None
-    target_id: strawberry.ID | None = None
+    action: list[str] | None = strawberry.field(
+        default=None, description="Any of these actions (exact names, e.g. user.add)."
+    )
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Events by this user (global id)."
+    )
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Events about this object (global id)."
+    )
     from_: datetime | None = strawberry.field(
         default=None,
         name="from",
@@ -95,13 +111,18 @@ class AuditEventFilter:
 
 @strawberry.type
 class AuditQuery:
-    @refusable_query()
+    @refusable_query(
+        description="Admins only (FORBIDDEN otherwise): the audit trail, newest first."
+    )
     async def audit_events(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: AuditEventFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            AuditEventFilter | None,
+            strawberry.argument(description="Conditions; omit for every event."),
+        ] = None,
     ) -> Connection[AuditEvent]:
         ctx = info.context
         require_admin(ctx)

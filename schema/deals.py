@@ -13,7 +13,7 @@ from resolvers.deals import DealFilterData, list_deals
 from resolvers.deals import changes as deal_changes
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
-from schema.common import Connection, Money, Node, UserError, money, selects
+from schema.common import Connection, Money, Node, PageAfter, PageFirst, UserError, money, selects
 from schema.extensions import mutation
 from schema.prefetch import MaybeAwaitable, read_ahead, reads
 from schema.users import user_read
@@ -28,11 +28,11 @@ UserRef = Annotated["User", strawberry.lazy("schema.users")]
 OWNER_READ = user_read("owner_pk")
 
 
-@strawberry.type
+@strawberry.type(description="A deal of the CRM.")
 class Deal(Node):
     owner_pk: strawberry.Private[int | None]
-    title: str
-    value: Money
+    title: str = strawberry.field(description="Title, 1 to 300 characters.")
+    value: Money = strawberry.field(description="Deal value, in the account's currency.")
 
     @classmethod
     def from_row(cls, row: models.Deal) -> Deal:
@@ -43,15 +43,27 @@ class Deal(Node):
             value=money(row.value, row.currency),
         )
 
-    @strawberry.field(graphql_type=UserRef | None, metadata=reads(OWNER_READ))
+    @strawberry.field(
+        graphql_type=UserRef | None,
+        metadata=reads(OWNER_READ),
+        description="The owner; null when none.",
+    )
     def owner(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
         return OWNER_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
-@strawberry.input
+@strawberry.input(description="Narrows `deals`; the conditions given must all hold.")
 class DealFilter:
-    owner_in: list[strawberry.ID] | None = None
-    owner_not_in: list[strawberry.ID] | None = None
+    owner_in: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Owned by any of these users (at most 1 000 ids); a deleted, unknown or "
+        "foreign user: NOT_FOUND error.",
+    )
+    owner_not_in: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Owned by none of these users (at most 1 000 ids); includes deals without "
+        "an owner.",
+    )
 
     def to_data(self) -> DealFilterData:
         return DealFilterData(
@@ -62,13 +74,15 @@ class DealFilter:
 
 @strawberry.type
 class DealsQuery:
-    @strawberry.field
+    @strawberry.field(description="Deals of your account, oldest first (any signed-in user).")
     async def deals(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: DealFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            DealFilter | None, strawberry.argument(description="Conditions; omit for all deals.")
+        ] = None,
     ) -> Connection[Deal]:
         ctx = info.context
         ctx.require_viewer()
@@ -79,26 +93,39 @@ class DealsQuery:
         return connection
 
 
-@strawberry.input
+@strawberry.input(description="A new deal.")
 class CreateDealInput:
-    title: str
-    value: Decimal
-    owner_id: strawberry.ID | None = strawberry.UNSET
+    title: str = strawberry.field(description="1 to 300 characters.")
+    value: Decimal = strawberry.field(
+        description="Exact decimal string in the account currency: whole cents, 0 up to one "
+        'trillion, e.g. "1500.00".'
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="An active user of the account; default: the caller.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of createDeal.")
 class CreateDealPayload:
-    deal: Deal | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    deal: Deal | None = strawberry.field(
+        default=None, description="The new deal; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 @strawberry.type
 class DealsMutation:
-    @mutation()
+    @mutation(
+        description="Any signed-in user: create a deal. Errors: INVALID_INPUT, NOT_FOUND, "
+        "INVALID_STATE (inactive owner)."
+    )
     async def create_deal(
         self,
         info: strawberry.Info[RequestContext],
-        input: CreateDealInput,
+        input: Annotated[CreateDealInput, strawberry.argument(description="The new deal.")],
     ) -> CreateDealPayload:
         data = deal_changes.CreateDealData(
             title=input.title,

@@ -242,6 +242,8 @@ def mutation(extras: ErrorExtras | None = None, *, description: str | None = Non
     )
 
 
-def refusable_query(field: Sequence[str] | None = None) -> Any:
+def refusable_query(field: Sequence[str] | None = None, *, description: str | None = None) -> Any:
     """``@strawberry.field`` for a query whose service may refuse (FORBIDDEN, NOT_FOUND, ...)."""
-    return strawberry.field(extensions=[BusinessErrorsAsRequestErrors(field)])
+    return strawberry.field(
+        extensions=[BusinessErrorsAsRequestErrors(field)], description=description
+    )

@@ -15,7 +15,15 @@ from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
 from resolvers.permissions import require_admin
 from schema.audit import AuditEvent
-from schema.common import Connection, Money, money, selects
+from schema.common import (
+    Connection,
+    Money,
+    PageAfter,
+    PageFirst,
+    describe_enum,
+    money,
+    selects,
+)
 from schema.extensions import BusinessErrorsAsRequestErrors
 from schema.prefetch import MaybeAwaitable, now_or_later
 
@@ -24,11 +32,20 @@ if TYPE_CHECKING:
 
 UserRef = Annotated["User", strawberry.lazy("schema.users")]
 
-strawberry.enum(
+describe_enum(
     LedgerEntryKind,
-    description="What a ledger entry records (contract addition).",
+    "What a ledger entry records (contract addition).",
+    CHARGE="Money billed now (or at effectiveAt), e.g. a prorated seat purchase or tier upgrade.",
+    SCHEDULED="A change that takes effect later (e.g. a seat removal at the bill date); amount 0.",
+    CREDIT="Money given back.",
+    INVOICE="The renewal invoice issued at a period boundary.",
 )
-strawberry.enum(BillingItem, description="What a ledger entry bills for (contract addition).")
+describe_enum(
+    BillingItem,
+    "What a ledger entry bills for (contract addition).",
+    SEATS="Billable seats (bought, renewed, removed).",
+    CONTACT_TIER="The marketing-contact tier (upgrades, renewal).",
+)
 
 
 @strawberry.type(
@@ -153,9 +170,12 @@ class BillingLedgerQuery:
     async def billing_ledger(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: LedgerFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            LedgerFilter | None,
+            strawberry.argument(description="Narrows the entries; all conditions must hold."),
+        ] = None,
     ) -> Connection[LedgerEntry]:
         ctx = info.context
         require_admin(ctx)

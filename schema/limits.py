@@ -9,6 +9,8 @@ response; an operation over any limit is refused before execution with
 
 from __future__ import annotations
 
+import inspect
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,6 +29,8 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    get_introspection_query,
+    parse,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -53,22 +57,36 @@ class QueryLimits:
     paginated: frozenset[str] = frozenset()
     #: Multipliers of the introspection list fields (``introspection_sizes`` of the schema).
     introspection_sizes: Mapping[str, int] = field(default_factory=dict)
+    #: Cost every request may spend whatever its budget, so that GraphiQL's introspection query
+    #: passes on this schema (``with_introspection_allowance``); 0 when introspection is off.
+    introspection_allowance: int = 0
+
+    def with_introspection_allowance(self, allowance: int) -> QueryLimits:
+        """These limits raised, if need be, to admit a query of cost ``allowance``."""
+        return replace(
+            self, introspection_allowance=allowance, max_cost=max(self.max_cost, allowance)
+        )
 
     def for_anonymous(self) -> QueryLimits:
         """The tighter budget of a request without a valid token: enough for ``login`` and for
         GraphiQL's own introspection query, not for a flood of aliased ``__schema`` copies."""
+        ceiling = max(min(self.max_cost, ANONYMOUS_MAX_COST), self.introspection_allowance)
         return replace(
             self,
             max_aliases=min(self.max_aliases, ANONYMOUS_MAX_ALIASES),
-            max_cost=min(self.max_cost, ANONYMOUS_MAX_COST),
+            max_cost=ceiling,
             max_tokens=min(self.max_tokens, ANONYMOUS_MAX_TOKENS),
         )
 
 
-#: Budget ceilings for unauthenticated requests (documented in the README, "Limits").
+#: Budget ceilings for unauthenticated requests (documented in the README, "Limits"). The cost
+#: ceiling grows with the schema: it always admits GraphiQL's introspection query.
 ANONYMOUS_MAX_ALIASES = 5
 ANONYMOUS_MAX_COST = 25_000
 ANONYMOUS_MAX_TOKENS = 1_000
+#: Room above the measured cost of the introspection query, for clients whose query asks a few
+#: more fields than graphql-core's. Below 2, so two aliased copies are still refused.
+INTROSPECTION_MARGIN = 1.25
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,32 @@ class _Walker:
 def introspection_sizes(schema: GraphQLSchema) -> dict[str, int]:
     """How many items the schema-wide introspection lists return."""
     return {"types": len(schema.type_map), "directives": len(schema.directives)}
+
+
+def introspection_allowance(schema: GraphQLSchema, limits: QueryLimits) -> int:
+    """The cost of the costliest variant of graphql-core's introspection query (the one
+    GraphiQL sends: every option on) on ``schema``, with ``INTROSPECTION_MARGIN``.
+
+    ``__schema { types }`` multiplies by the number of types, so the cost grows with the
+    schema; a fixed anonymous ceiling would lock GraphiQL out once the schema grew past it.
+    """
+    options = inspect.signature(get_introspection_query).parameters.values()
+    every_option = {option.name: True for option in options if isinstance(option.default, bool)}
+    variants = [get_introspection_query(), get_introspection_query(**every_option)]
+    sizes = introspection_sizes(schema)
+    costs = []
+    for text in variants:
+        document = parse(text)
+        operation, *fragment_definitions = document.definitions
+        assert isinstance(operation, OperationDefinitionNode)
+        fragments = {
+            d.name.value: d for d in fragment_definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        measured = measure(
+            operation, fragments, {}, limits.default_page_size, limits.paginated, sizes
+        )
+        costs.append(measured.cost)
+    return math.ceil(max(costs) * INTROSPECTION_MARGIN)
 
 
 def paginated_fields(schema: GraphQLSchema) -> frozenset[str]:

@@ -6,6 +6,7 @@ Rules: ``resolvers.portfolios.building``. Closing stays ``closePortfolio`` (sche
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -14,13 +15,17 @@ from db.enums import PortfolioLinkStatus
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.portfolios import building
-from schema.common import UserError
+from schema.common import UserError, describe_enum
 from schema.extensions import BusinessErrorsAsRequestErrors, mutation
 from schema.portfolios import Portfolio
 
-strawberry.enum(
+describe_enum(
     PortfolioLinkStatus,
-    description="Where a request to link an account to a portfolio stands.",
+    "Where a request to link an account to a portfolio stands.",
+    PENDING="Waiting for the requested account's owner.",
+    ACCEPTED="Accepted: the account was linked.",
+    DECLINED="The account's owner said no.",
+    CANCELLED="Withdrawn, or the portfolio or the account went away.",
 )
 
 
@@ -76,20 +81,28 @@ class SetPortfolioMetricInput:
     name: str = strawberry.field(description="The metric's name, 1-200 characters, trimmed.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Result of createPortfolio, unlinkPortfolioAccount, setPortfolioMetric."
+)
 class PortfolioPayload:
     portfolio: Portfolio | None = strawberry.field(
         default=None, description="The portfolio after the change."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Result of requestPortfolioLink, acceptPortfolioLink, declinePortfolioLink."
+)
 class PortfolioLinkPayload:
     request: PortfolioLinkRequest | None = strawberry.field(
         default=None, description="The request after the change."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 def _gid(value: strawberry.ID) -> str:
@@ -103,7 +116,11 @@ class PortfolioBuildingMutation:
         "FORBIDDEN, INVALID_INPUT (name), INVALID_STATE (you already own a portfolio)."
     )
     async def create_portfolio(
-        self, info: strawberry.Info[RequestContext], input: CreatePortfolioInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            CreatePortfolioInput, strawberry.argument(description="The new portfolio.")
+        ],
     ) -> PortfolioPayload:
         row = await building.create_portfolio(info.context, input.name)
         return PortfolioPayload(portfolio=Portfolio.from_row(row))
@@ -114,7 +131,11 @@ class PortfolioBuildingMutation:
         "owner), INVALID_STATE (already in a portfolio, or a request is pending)."
     )
     async def request_portfolio_link(
-        self, info: strawberry.Info[RequestContext], input: PortfolioAccountInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            PortfolioAccountInput, strawberry.argument(description="The portfolio and the account.")
+        ],
     ) -> PortfolioLinkPayload:
         decision = await building.request_portfolio_link(
             info.context, _gid(input.portfolio_id), _gid(input.account_id)
@@ -129,7 +150,12 @@ class PortfolioBuildingMutation:
         "the account is already in a portfolio)."
     )
     async def accept_portfolio_link(
-        self, info: strawberry.Info[RequestContext], input: PortfolioLinkDecisionInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            PortfolioLinkDecisionInput,
+            strawberry.argument(description="The link request to decide."),
+        ],
     ) -> PortfolioLinkPayload:
         decision = await building.decide_portfolio_link(
             info.context, _gid(input.request_id), accept=True
@@ -143,7 +169,12 @@ class PortfolioBuildingMutation:
         "NOT_FOUND, FORBIDDEN, INVALID_STATE (not pending)."
     )
     async def decline_portfolio_link(
-        self, info: strawberry.Info[RequestContext], input: PortfolioLinkDecisionInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            PortfolioLinkDecisionInput,
+            strawberry.argument(description="The link request to decide."),
+        ],
     ) -> PortfolioLinkPayload:
         decision = await building.decide_portfolio_link(
             info.context, _gid(input.request_id), accept=False
@@ -157,7 +188,11 @@ class PortfolioBuildingMutation:
         "the linked account. userErrors: NOT_FOUND, FORBIDDEN."
     )
     async def unlink_portfolio_account(
-        self, info: strawberry.Info[RequestContext], input: PortfolioAccountInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            PortfolioAccountInput, strawberry.argument(description="The portfolio and the account.")
+        ],
     ) -> PortfolioPayload:
         row = await building.unlink_portfolio_account(
             info.context, _gid(input.portfolio_id), _gid(input.account_id)
@@ -169,7 +204,12 @@ class PortfolioBuildingMutation:
         "userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT."
     )
     async def set_portfolio_metric(
-        self, info: strawberry.Info[RequestContext], input: SetPortfolioMetricInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            SetPortfolioMetricInput,
+            strawberry.argument(description="The portfolio and its metric."),
+        ],
     ) -> PortfolioPayload:
         row = await building.set_portfolio_metric(
             info.context, _gid(input.portfolio_id), input.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -25,6 +26,8 @@ from resolvers.portfolios.closure import ClosePortfolioData, close_portfolio
 from schema.common import (
     Connection,
     Node,
+    PageAfter,
+    PageFirst,
     PortfolioCloseReason,
     PortfolioCloseReasonCategory,
     PortfolioExportKind,
@@ -40,30 +43,33 @@ from schema.users.foreign import foreign_user
     description="A linked account as the portfolio sees it: no data of the account itself."
 )
 class PortfolioAccount:
-    id: strawberry.ID
-    name: str
-    linked_at: datetime
+    id: strawberry.ID = strawberry.field(description="Global id of the linked account.")
+    name: str = strawberry.field(description="The linked account's name.")
+    linked_at: datetime = strawberry.field(description="When it was linked (UTC, ISO-8601).")
 
 
-@strawberry.type
+@strawberry.type(description="One value of the portfolio metric: one linked account, one day.")
 class MetricPoint:
-    account_id: strawberry.ID
-    date: date
-    value: Decimal
+    account_id: strawberry.ID = strawberry.field(description="Global id of the account measured.")
+    date: date = strawberry.field(description="The day (ISO-8601 date, UTC).")
+    value: Decimal = strawberry.field(description="The value, as an exact decimal string.")
 
 
-@strawberry.type
+@strawberry.type(description="The portfolio's metric: values per linked account over time.")
 class PortfolioMetric:
     portfolio_pk: strawberry.Private[int]
     owner_pk: strawberry.Private[int]
-    name: str
+    name: str = strawberry.field(description="What the metric measures.")
 
-    @strawberry.field
+    @strawberry.field(
+        description="Values in the order recorded: every linked account's for the portfolio owner, "
+        "only their own account's for a member of a linked account."
+    )
     async def points(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
     ) -> Connection[MetricPoint]:
         page = PageRequest.parse(info.context, first, after, with_total=selects(info, "totalCount"))
         ctx = info.context
@@ -80,12 +86,15 @@ class PortfolioMetric:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Several accounts grouped under one portfolio owner, with a metric and billing "
+    "records of its own."
+)
 class Portfolio(Node):
     pk: strawberry.Private[int]
     owner_pk: strawberry.Private[int]
-    name: str
-    metric: PortfolioMetric
+    name: str = strawberry.field(description="Portfolio name (typed back to close it).")
+    metric: PortfolioMetric = strawberry.field(description="The portfolio metric.")
 
     @classmethod
     def from_row(cls, row: models.Portfolio) -> Portfolio:
@@ -99,7 +108,9 @@ class Portfolio(Node):
             ),
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The portfolio owner; when of another account, only id and displayName show."
+    )
     async def owner(self, info: strawberry.Info[RequestContext]) -> User:
         user = await load_user(info.context, self.owner_pk)
         if user is None:
@@ -108,7 +119,7 @@ class Portfolio(Node):
             return await _foreign_owner(info.context, self.owner_pk)
         return user
 
-    @strawberry.field
+    @strawberry.field(description="The linked accounts, in link order.")
     async def accounts(self, info: strawberry.Info[RequestContext]) -> list[PortfolioAccount]:
         return [
             PortfolioAccount(
@@ -119,9 +130,16 @@ class Portfolio(Node):
             for account_id, name, linked_at in await linked_accounts(info.context, self.pk)
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="When that export's content was last taken (UTC); null if never or if the "
+        "data changed since (closePortfolio then needs it again)."
+    )
     async def exported_at(
-        self, info: strawberry.Info[RequestContext], kind: PortfolioExportKind
+        self,
+        info: strawberry.Info[RequestContext],
+        kind: Annotated[
+            PortfolioExportKind, strawberry.argument(description="Which export: BILLING or METRIC.")
+        ],
     ) -> datetime | None:
         return await exported_at(info.context, self.pk, kind)
 
@@ -167,7 +185,9 @@ class PortfolioClosure:
 
 @strawberry.type
 class PortfoliosQuery:
-    @strawberry.field
+    @strawberry.field(
+        description="The portfolio you own, else the one your account is linked to; null if none."
+    )
     async def portfolio(self, info: strawberry.Info[RequestContext]) -> Portfolio | None:
         row = await viewer_portfolio(info.context)
         return Portfolio.from_row(row) if row is not None else None
@@ -187,28 +207,47 @@ class PortfoliosQuery:
         return [PortfolioClosure.from_row(row) for row in await portfolio_closures(ctx)]
 
 
-@strawberry.input
+@strawberry.input(description="What closePortfolio needs.")
 class ClosePortfolioInput:
-    portfolio_id: strawberry.ID
-    reason: PortfolioCloseReason
-    details: str | None = None
-    confirm_name: str
-    acknowledge_data_loss: bool | None = False
+    portfolio_id: strawberry.ID = strawberry.field(description="The portfolio (global id).")
+    reason: PortfolioCloseReason = strawberry.field(description="Why it is closed.")
+    details: str | None = strawberry.field(
+        default=None, description="Free-text feedback, at most 2 000 characters."
+    )
+    confirm_name: str = strawberry.field(
+        description="The portfolio name typed back (trimmed, case-insensitive); else "
+        "CONFIRMATION_MISMATCH."
+    )
+    acknowledge_data_loss: bool | None = strawberry.field(
+        default=False,
+        description="Close without both exports taken since their data last changed (else "
+        "EXPORT_REQUIRED).",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of closePortfolio.")
 class ClosePortfolioPayload:
-    closed_portfolio_id: strawberry.ID | None = None
-    disconnected_account_ids: list[strawberry.ID] | None = None
-    reason_category: PortfolioCloseReasonCategory | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    closed_portfolio_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Id of the deleted portfolio; null when refused."
+    )
+    disconnected_account_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Accounts that were linked (and are otherwise untouched)."
+    )
+    reason_category: PortfolioCloseReasonCategory | None = strawberry.field(
+        default=None, description="The category of the reason given."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A CSV file (UTF-8; text cells that look like formulas get a leading quote)."
+)
 class CsvExport:
-    filename: str
-    content_type: str
-    row_count: int
+    filename: str = strawberry.field(description="Suggested file name.")
+    content_type: str = strawberry.field(description="Media type: text/csv; charset=utf-8.")
+    row_count: int = strawberry.field(description="Data rows, header excluded.")
     text: strawberry.Private[str]
     mark_taken: strawberry.Private[Callable[[], Awaitable[None]]]
 
@@ -229,11 +268,19 @@ def _gid(type_name: str, pk: int) -> strawberry.ID:
 
 @strawberry.type
 class PortfoliosMutation:
-    @mutation()
+    @mutation(
+        description="Portfolio owner only (the account owner when the portfolio's owner cannot "
+        "sign in): delete the portfolio, its metric and billing records, disconnect the linked "
+        "accounts and sign the owner out. Errors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, "
+        "CONFIRMATION_MISMATCH, EXPORT_REQUIRED."
+    )
     async def close_portfolio(
         self,
         info: strawberry.Info[RequestContext],
-        input: ClosePortfolioInput,
+        input: Annotated[
+            ClosePortfolioInput,
+            strawberry.argument(description="The portfolio, the reason, the name typed back."),
+        ],
     ) -> ClosePortfolioPayload:
         ctx = info.context
         ctx.require_viewer()
@@ -256,12 +303,21 @@ class PortfoliosMutation:
 
 @strawberry.type
 class PortfolioExportQuery:
-    @refusable_query(field=["portfolioId"])
+    @refusable_query(
+        field=["portfolioId"],
+        description="Who may close the portfolio (its owner, or the account owner when its owner "
+        "cannot sign in): an export as CSV; taking its content counts for closePortfolio. "
+        "Errors (GraphQL): NOT_FOUND, FORBIDDEN.",
+    )
     async def portfolio_export(
         self,
         info: strawberry.Info[RequestContext],
-        portfolio_id: strawberry.ID,
-        kind: PortfolioExportKind,
+        portfolio_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The portfolio (global id).")
+        ],
+        kind: Annotated[
+            PortfolioExportKind, strawberry.argument(description="Which export: BILLING or METRIC.")
+        ],
     ) -> CsvExport:
         """A portfolio's data as CSV (portfolio owner only); records when it was taken."""
         ctx = info.context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -126,7 +127,11 @@ class ScimMutation:
         "INVALID_STATE."
     )
     async def create_scim_token(
-        self, info: strawberry.Info[RequestContext], input: CreateScimTokenInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            CreateScimTokenInput, strawberry.argument(description="A name for the new token.")
+        ],
     ) -> CreateScimTokenPayload:
         created = await scim.create_token(info.context, input.name)
         return CreateScimTokenPayload(
@@ -138,7 +143,11 @@ class ScimMutation:
         "userErrors: FORBIDDEN, NOT_FOUND."
     )
     async def revoke_scim_token(
-        self, info: strawberry.Info[RequestContext], input: RevokeScimTokenInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            RevokeScimTokenInput, strawberry.argument(description="The token to revoke.")
+        ],
     ) -> RevokeScimTokenPayload:
         row = await scim.revoke_token(info.context, input.token_id)
         return RevokeScimTokenPayload(scim_token=ScimToken.from_row(row))
@@ -147,7 +156,11 @@ class ScimMutation:
         description="Set how SCIM provisioning treats seats (admins only). userErrors: FORBIDDEN."
     )
     async def update_scim_settings(
-        self, info: strawberry.Info[RequestContext], input: UpdateScimSettingsInput
+        self,
+        info: strawberry.Info[RequestContext],
+        input: Annotated[
+            UpdateScimSettingsInput, strawberry.argument(description="The SCIM settings to change.")
+        ],
     ) -> UpdateScimSettingsPayload:
         data = await scim.update_settings(
             info.context,

@@ -15,7 +15,17 @@ from resolvers.pagination import PageRequest
 from resolvers.seats import changes as seat_changes
 from resolvers.seats import count_seats, list_seats
 from schema.billing import BillingPreview
-from schema.common import Connection, Money, Node, SeatStatus, UserError, money, selects
+from schema.common import (
+    Connection,
+    Money,
+    Node,
+    PageAfter,
+    PageFirst,
+    SeatStatus,
+    UserError,
+    money,
+    selects,
+)
 from schema.extensions import mutation
 from schema.prefetch import MaybeAwaitable, reads
 from schema.users import user_read
@@ -30,13 +40,15 @@ UserRef = Annotated["User", strawberry.lazy("schema.users")]
 USER_READ = user_read("user_pk")
 
 
-@strawberry.type
+@strawberry.type(description="A paid seat of the subscription; billing counts seats, not users.")
 class Seat(Node):
     pk: strawberry.Private[int]
     user_pk: strawberry.Private[int | None]
-    status: SeatStatus
-    billed_since: datetime
-    removal_effective_at: datetime | None
+    status: SeatStatus = strawberry.field(description="OCCUPIED, FREE or PENDING_REMOVAL.")
+    billed_since: datetime = strawberry.field(description="When billing of this seat began (UTC).")
+    removal_effective_at: datetime | None = strawberry.field(
+        description="For PENDING_REMOVAL: when the seat goes (the next bill date, UTC); else null."
+    )
 
     @classmethod
     def from_row(cls, row: models.Seat) -> Seat:
@@ -53,25 +65,33 @@ class Seat(Node):
     def from_optional_row(cls, row: models.Seat | None) -> Seat | None:
         return cls.from_row(row) if row is not None else None
 
-    @strawberry.field(graphql_type=UserRef | None, metadata=reads(USER_READ))
+    @strawberry.field(
+        graphql_type=UserRef | None,
+        metadata=reads(USER_READ),
+        description="The active user holding it; null unless OCCUPIED.",
+    )
     def user(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
         return USER_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
-@strawberry.input
+@strawberry.input(description="Narrows `seats`.")
 class SeatFilter:
-    status: list[SeatStatus] | None = None
+    status: list[SeatStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses; omit for all."
+    )
 
 
 @strawberry.type
 class SeatsQuery:
-    @strawberry.field
+    @strawberry.field(description="The account's seats, oldest first (any signed-in user).")
     async def seats(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: SeatFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            SeatFilter | None, strawberry.argument(description="Conditions; omit for all seats.")
+        ] = None,
     ) -> Connection[Seat]:
         ctx = info.context
         ctx.require_viewer()
@@ -81,14 +101,20 @@ class SeatsQuery:
         return Connection.from_page(rows, Seat.from_row)
 
 
-@strawberry.type
+@strawberry.type(description="Seat counts of the current period and what a seat costs.")
 class SeatSummary:
-    billable: int
-    occupied: int
-    free: int
-    pending_removal: int
-    seat_price: Money
-    next_bill_date: datetime
+    billable: int = strawberry.field(
+        description="Seats paid for this period: OCCUPIED + FREE + PENDING_REMOVAL."
+    )
+    occupied: int = strawberry.field(description="Seats held by active users.")
+    free: int = strawberry.field(description="Paid, unused seats (a new user takes one free).")
+    pending_removal: int = strawberry.field(
+        description="Seats paid until the next bill date, removed then."
+    )
+    seat_price: Money = strawberry.field(description="Price of one seat per monthly period.")
+    next_bill_date: datetime = strawberry.field(
+        description="End of the current period (UTC): renewal, and pending removals take effect."
+    )
 
 
 async def resolve_seat_summary(ctx: RequestContext) -> SeatSummary:
@@ -104,12 +130,22 @@ async def resolve_seat_summary(ctx: RequestContext) -> SeatSummary:
     )
 
 
-@strawberry.input
+@strawberry.input(description="How many seats to add or remove, and billing options.")
 class SeatCountInput:
-    count: int
-    idempotency_key: str | None = strawberry.UNSET
-    proration_date: datetime | None = strawberry.UNSET
-    dry_run: bool | None = False
+    count: int = strawberry.field(description="Number of seats, 1 to 1 000 (INVALID_INPUT).")
+    idempotency_key: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Client-chosen key: a retry with the same key and input returns the first "
+        "result without charging again; same key, other input: CONFLICT.",
+    )
+    proration_date: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Prorate for this instant (a preview's prorationDate) so the charge equals "
+        "the preview; not in the future nor before the period (INVALID_INPUT). Default: now.",
+    )
+    dry_run: bool | None = strawberry.field(
+        default=False, description="Only return the billingPreview; change nothing."
+    )
 
     def to_data(self, *, dry_run: bool | None = None) -> seat_changes.SeatCountData:
         return seat_changes.SeatCountData(
@@ -120,20 +156,32 @@ class SeatCountInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Result of addSeats / removeUnusedSeats.")
 class SeatChangePayload:
-    seat_summary: SeatSummary | None = None
-    billing_preview: BillingPreview | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    seat_summary: SeatSummary | None = strawberry.field(
+        default=None, description="Seat counts after the change (before it, for a dry run)."
+    )
+    billing_preview: BillingPreview | None = strawberry.field(
+        default=None, description="What the change costs; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 @strawberry.type
 class SeatsMutation:
-    @mutation()
+    @mutation(
+        description="Admins: add seats. Pending removals are cancelled first (no charge), then new "
+        "FREE seats are bought with a prorated charge now. Errors: FORBIDDEN, INVALID_INPUT, "
+        "CONFLICT."
+    )
     async def add_seats(
         self,
         info: strawberry.Info[RequestContext],
-        input: SeatCountInput,
+        input: Annotated[
+            SeatCountInput, strawberry.argument(description="How many seats, and billing options.")
+        ],
     ) -> SeatChangePayload:
         preview = await seat_changes.add_seats(info.context, input.to_data())
         return SeatChangePayload(
@@ -141,11 +189,17 @@ class SeatsMutation:
             billing_preview=BillingPreview.from_preview(preview),
         )
 
-    @mutation()
+    @mutation(
+        description="Admins: schedule FREE seats for removal at the next bill date "
+        "(PENDING_REMOVAL, billed until then). Errors: FORBIDDEN, INVALID_INPUT, NO_FREE_SEAT, "
+        "CONFLICT."
+    )
     async def remove_unused_seats(
         self,
         info: strawberry.Info[RequestContext],
-        input: SeatCountInput,
+        input: Annotated[
+            SeatCountInput, strawberry.argument(description="How many seats, and billing options.")
+        ],
     ) -> SeatChangePayload:
         preview = await seat_changes.remove_unused_seats(info.context, input.to_data())
         return SeatChangePayload(

@@ -16,23 +16,32 @@ from schema.common import Money, money
 from schema.extensions import BusinessErrorsAsRequestErrors
 
 
-@strawberry.type
+@strawberry.type(description="A rung of the marketing-contact ladder.")
 class ContactTier:
-    limit: int
-    price: Money
+    limit: int = strawberry.field(description="Marketing contacts included.")
+    price: Money = strawberry.field(description="Price per monthly period.")
 
     @classmethod
     def from_tier(cls, tier: rules.Tier, currency: str) -> ContactTier:
         return cls(limit=tier.limit, price=money(tier.price, currency))
 
 
-@strawberry.type
+@strawberry.type(
+    description="The account's subscription: monthly periods, billed per seat and tier."
+)
 class BillingSubscription:
-    currency_code: str
-    seat_price: Money
-    current_period_start: datetime
-    next_bill_date: datetime
-    contact_tier: ContactTier
+    currency_code: str = strawberry.field(description="ISO 4217 currency of every amount.")
+    seat_price: Money = strawberry.field(description="Price of one billable seat per period.")
+    current_period_start: datetime = strawberry.field(
+        description="Start of the current period (UTC, ISO-8601)."
+    )
+    next_bill_date: datetime = strawberry.field(
+        description="End of the current period (UTC): renewal invoice, pending seat removals and "
+        "marketing contacts switched off stop counting."
+    )
+    contact_tier: ContactTier = strawberry.field(
+        description="The tier in force; it rises by itself when needed, never falls by itself."
+    )
 
     @strawberry.field(
         description="Whether the subscription includes marketing contacts; without them no "
@@ -61,13 +70,22 @@ class BillingSubscription:
         )
 
 
-@strawberry.type
+@strawberry.type(description='The "usage & limits" view of marketing contacts.')
 class ContactUsage:
-    marketing_contacts: int
-    billed_marketing_contacts: int
-    tier: ContactTier
-    percent_used: float
-    next_update_date: datetime
+    marketing_contacts: int = strawberry.field(description="Contacts that are MARKETING now.")
+    billed_marketing_contacts: int = strawberry.field(
+        description="Contacts billed this period: MARKETING now, plus those switched off until "
+        "their billedAsMarketingUntil."
+    )
+    tier: ContactTier = strawberry.field(description="The contact tier in force.")
+    percent_used: float = strawberry.field(
+        description="Billed contacts as % of the tier limit, 1 decimal, half-up; may pass 100. "
+        "Admins are notified at 90 and 100."
+    )
+    next_update_date: datetime = strawberry.field(
+        description="When contacts switched off marketing leave the billed count (the next bill "
+        "date, UTC)."
+    )
     marketing_contacts_enabled: bool = strawberry.field(
         default=True,
         description="Whether marketing contacts are part of the plan (the feature is on); "
@@ -94,18 +112,26 @@ async def resolve_contact_usage(ctx: RequestContext) -> ContactUsage:
     )
 
 
-@strawberry.type
+@strawberry.type(description="One itemised line of a billing preview.")
 class BillingLine:
-    description: str
-    quantity: int
-    unit_price: Money
-    amount: Money
-    prorated: bool
-    period_start: datetime
-    period_end: datetime
+    description: str = strawberry.field(description="What is billed, for a person.")
+    quantity: int = strawberry.field(description="Seats, or 1 for a contact tier change.")
+    unit_price: Money = strawberry.field(
+        description="Full-period price of one unit (for a tier change: the price difference)."
+    )
+    amount: Money = strawberry.field(
+        description="Charged for the line: prorated per seat, rounded half-up to the cent; 0.00 "
+        "for removals scheduled or cancelled (they change the next invoice)."
+    )
+    prorated: bool = strawberry.field(description="Covers only part of a period.")
+    period_start: datetime = strawberry.field(description="Start of the time covered (UTC).")
+    period_end: datetime = strawberry.field(description="End of the time covered (UTC).")
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a seat or contact change costs, before and after; nothing is changed by "
+    "asking."
+)
 class BillingPreview:
     proration_date: datetime = strawberry.field(
         description=(
@@ -113,15 +139,26 @@ class BillingPreview:
             "to be charged exactly this."
         )
     )
-    immediate_charge: Money
-    next_invoice_before: Money
-    next_invoice_after: Money
-    next_bill_date: datetime
-    billable_seats_before: int
-    billable_seats_after: int
-    contact_tier_before: ContactTier
-    contact_tier_after: ContactTier
-    lines: list[BillingLine]
+    immediate_charge: Money = strawberry.field(
+        description="Charged for the change, prorated to the period's end (a tier upgrade is "
+        "posted the next day); 0.00 when nothing is bought."
+    )
+    next_invoice_before: Money = strawberry.field(
+        description="The renewal invoice at the next bill date without the change."
+    )
+    next_invoice_after: Money = strawberry.field(
+        description="The renewal invoice at the next bill date with the change."
+    )
+    next_bill_date: datetime = strawberry.field(description="End of the current period (UTC).")
+    billable_seats_before: int = strawberry.field(
+        description="OCCUPIED + FREE + PENDING_REMOVAL seats now."
+    )
+    billable_seats_after: int = strawberry.field(
+        description="Billable seats after the change (this period)."
+    )
+    contact_tier_before: ContactTier = strawberry.field(description="Contact tier now.")
+    contact_tier_after: ContactTier = strawberry.field(description="Contact tier after the change.")
+    lines: list[BillingLine] = strawberry.field(description="Itemised lines of the change.")
 
     @classmethod
     def from_preview(cls, preview: rules.BillingPreview) -> BillingPreview:
@@ -191,7 +228,9 @@ class UpcomingInvoice:
 
 @strawberry.type
 class BillingQuery:
-    @strawberry.field
+    @strawberry.field(
+        description="Marketing contacts against the contact tier (any signed-in user)."
+    )
     async def contact_usage(self, info: strawberry.Info[RequestContext]) -> ContactUsage:
         return await resolve_contact_usage(info.context)
 

@@ -8,6 +8,8 @@ Refusals become GraphQL errors with ``extensions.code`` (``refusable_query``: a 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.contacts import marketing
@@ -27,14 +29,30 @@ from schema.users.mutations import (
 )
 
 
-@strawberry.input(one_of=True, description="Exactly one field must be set.")
+@strawberry.input(
+    one_of=True,
+    description="The change to price: exactly one field must be set, with the input of the "
+    "mutation it previews (its dryRun is ignored: a preview never writes).",
+)
 class BillingChangeInput:
-    add_user: AddUserInput | None = strawberry.UNSET
-    deactivate_user: DeactivateUserInput | None = strawberry.UNSET
-    reactivate_user: ReactivateUserInput | None = strawberry.UNSET
-    add_seats: SeatCountInput | None = strawberry.UNSET
-    remove_unused_seats: SeatCountInput | None = strawberry.UNSET
-    set_marketing_status: SetMarketingStatusInput | None = strawberry.UNSET
+    add_user: AddUserInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Price addUser."
+    )
+    deactivate_user: DeactivateUserInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Price deactivateUser."
+    )
+    reactivate_user: ReactivateUserInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Price reactivateUser."
+    )
+    add_seats: SeatCountInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Price addSeats."
+    )
+    remove_unused_seats: SeatCountInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Price removeUnusedSeats."
+    )
+    set_marketing_status: SetMarketingStatusInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Price setMarketingStatus."
+    )
     create_contact: CreateContactInput | None = strawberry.field(
         default=strawberry.UNSET,
         description=(
@@ -71,9 +89,17 @@ async def preview_change(ctx: RequestContext, change: BillingChangeInput) -> rul
 
 @strawberry.type
 class BillingPreviewQuery:
-    @refusable_query()
+    @refusable_query(
+        description="What a seat, user or contact change would cost, computed by the mutation "
+        "itself in dry-run mode (same permissions and checks; never refuses for lack of "
+        "allowSeatPurchase). A refusal is a GraphQL error with the mutation's code."
+    )
     async def billing_preview(
-        self, info: strawberry.Info[RequestContext], change: BillingChangeInput
+        self,
+        info: strawberry.Info[RequestContext],
+        change: Annotated[
+            BillingChangeInput, strawberry.argument(description="The change to price.")
+        ],
     ) -> BillingPreview:
         ctx = info.context
         ctx.require_viewer()

@@ -12,7 +12,15 @@ from resolvers.contacts import ContactFilterData, list_contacts
 from resolvers.context import RequestContext
 from resolvers.ids import encode_global_id
 from resolvers.pagination import PageRequest
-from schema.common import Connection, ContactSource, MarketingStatus, Node, selects
+from schema.common import (
+    Connection,
+    ContactSource,
+    MarketingStatus,
+    Node,
+    PageAfter,
+    PageFirst,
+    selects,
+)
 from schema.prefetch import MaybeAwaitable, read_ahead, reads
 from schema.users import user_read
 
@@ -26,15 +34,20 @@ UserRef = Annotated["User", strawberry.lazy("schema.users")]
 OWNER_READ = user_read("owner_pk")
 
 
-@strawberry.type
+@strawberry.type(description="A contact (person) of the CRM.")
 class Contact(Node):
     owner_pk: strawberry.Private[int | None]
-    name: str
-    email: str | None
-    marketing_status: MarketingStatus
-    billed_as_marketing_until: datetime | None
-    source: ContactSource
-    created_at: datetime
+    name: str = strawberry.field(description="Name, 1 to 200 characters.")
+    email: str | None = strawberry.field(description="Email address; null when unknown.")
+    marketing_status: MarketingStatus = strawberry.field(
+        description="MARKETING (usable by marketing tools, counted in the tier) or NON_MARKETING."
+    )
+    billed_as_marketing_until: datetime | None = strawberry.field(
+        description="For a contact switched off marketing this period: it stays in the billed "
+        "count until then (the next bill date, UTC); else null."
+    )
+    source: ContactSource = strawberry.field(description="How the contact was created.")
+    created_at: datetime = strawberry.field(description="When it was created (UTC, ISO-8601).")
 
     @classmethod
     def from_row(cls, row: models.Contact) -> Contact:
@@ -49,18 +62,38 @@ class Contact(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field(graphql_type=UserRef | None, metadata=reads(OWNER_READ))
+    @strawberry.field(
+        graphql_type=UserRef | None,
+        metadata=reads(OWNER_READ),
+        description="The owner; null when none.",
+    )
     def owner(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[User | None]:
         return OWNER_READ.resolve(self, info)  # type: ignore[no-any-return]
 
 
-@strawberry.input
+@strawberry.input(description="Narrows contacts; the conditions given must all hold.")
 class ContactFilter:
-    marketing_status: MarketingStatus | None = None
-    owner_in: list[strawberry.ID] | None = None
-    owner_not_in: list[strawberry.ID] | None = None
-    source: list[ContactSource] | None = None
-    search: str | None = None
+    marketing_status: MarketingStatus | None = strawberry.field(
+        default=None, description="Only this marketing status."
+    )
+    owner_in: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Owned by any of these users (at most 1 000 ids); a deleted, unknown or "
+        "foreign user: NOT_FOUND.",
+    )
+    owner_not_in: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Owned by none of these users (at most 1 000 ids); includes contacts "
+        "without an owner.",
+    )
+    source: list[ContactSource] | None = strawberry.field(
+        default=None, description="Created from any of these sources."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive substring of name or email; at most 200 characters "
+        "(INVALID_INPUT); `%`, `_` and `\\` match themselves.",
+    )
     billed_as_marketing: bool | None = strawberry.field(
         default=None,
         description=(
@@ -83,13 +116,16 @@ class ContactFilter:
 
 @strawberry.type
 class ContactsQuery:
-    @strawberry.field
+    @strawberry.field(description="Contacts of your account, oldest first (any signed-in user).")
     async def contacts(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: ContactFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            ContactFilter | None,
+            strawberry.argument(description="Conditions; omit for all contacts."),
+        ] = None,
     ) -> Connection[Contact]:
         ctx = info.context
         ctx.require_viewer()

@@ -12,7 +12,7 @@ and ``contactSourceDefaults: [ContactSourceDefaultEntry!]!``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -26,13 +26,27 @@ from schema.contacts import Contact, ContactFilter
 from schema.extensions import mutation
 
 
-@strawberry.input
+@strawberry.input(
+    description="Which contacts (exactly one of contactIds and filter) and the status to set."
+)
 class SetMarketingStatusInput:
-    proration_date: datetime | None = None
-    contact_ids: list[strawberry.ID] | None = None
-    filter: ContactFilter | None = None
-    status: MarketingStatus
-    dry_run: bool | None = False
+    proration_date: datetime | None = strawberry.field(
+        default=None,
+        description="Prorate a tier upgrade for this instant (a preview's prorationDate); not in "
+        "the future nor before the period. Default: now.",
+    )
+    contact_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="1 to 10 000 contact ids."
+    )
+    filter: ContactFilter | None = strawberry.field(
+        default=None, description="Every contact matching it (set-based, no size limit)."
+    )
+    status: MarketingStatus = strawberry.field(
+        description="MARKETING needs canSetMarketingStatus; anyone may set NON_MARKETING."
+    )
+    dry_run: bool | None = strawberry.field(
+        default=False, description="Only return the billingPreview; change nothing."
+    )
 
     def to_data(self, *, dry_run: bool | None = None) -> marketing.SetMarketingStatusData:
         """Plain data for the service (``dry_run`` overrides the input's flag when given)."""
@@ -47,12 +61,18 @@ class SetMarketingStatusInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new contact.")
 class CreateContactInput:
-    name: str
-    email: str | None = None
-    source: ContactSource
-    marketing_status: MarketingStatus | None = None
+    name: str = strawberry.field(description="1 to 200 characters.")
+    email: str | None = strawberry.field(
+        default=None, description="An email address, at most 320 characters."
+    )
+    source: ContactSource = strawberry.field(description="How the contact was obtained.")
+    marketing_status: MarketingStatus | None = strawberry.field(
+        default=None,
+        description="Default: the source's default (contactSourceDefaults); FORM and IMPORT must "
+        "say it. MARKETING needs canSetMarketingStatus.",
+    )
     proration_date: datetime | None = strawberry.field(
         default=None,
         description=(
@@ -81,15 +101,19 @@ class CreateContactInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A source and the marketing status its contacts get by default.")
 class SetContactSourceDefaultInput:
-    source: ContactSource
-    marketing_status: MarketingStatus
+    source: ContactSource = strawberry.field(
+        description="MANUAL, API, INTEGRATION or CONVERSATION (FORM and IMPORT have no default)."
+    )
+    marketing_status: MarketingStatus = strawberry.field(description="The new default.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of createContact.")
 class CreateContactPayload:
-    contact: Contact | None = None
+    contact: Contact | None = strawberry.field(
+        default=None, description="The new contact; null when refused."
+    )
     billing_preview: BillingPreview | None = strawberry.field(
         default=None,
         description=(
@@ -105,20 +129,30 @@ class CreateContactPayload:
         "TIER_LIMIT_REACHED (tier upgrades prevented, the tier is full) or MARKETING_NOT_IN_PLAN "
         "(the subscription has no marketing contacts). Null otherwise.",
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of setMarketingStatus.")
 class SetMarketingStatusPayload:
-    updated_count: int = 0
-    usage: ContactUsage | None = None
-    billing_preview: BillingPreview | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    updated_count: int = strawberry.field(
+        default=0, description="Contacts whose status changed (0 for a dry run)."
+    )
+    usage: ContactUsage | None = strawberry.field(
+        default=None, description="Contact usage after the change; null when refused."
+    )
+    billing_preview: BillingPreview | None = strawberry.field(
+        default=None, description="The tier change and its charge; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The default marketing status of contacts from one source.")
 class ContactSourceDefaultEntry:
-    source: ContactSource
+    source: ContactSource = strawberry.field(description="The source.")
     marketing_status: MarketingStatus | None = strawberry.field(
         description="The status a contact from this source gets when none is given; null when the "
         "source must always say it (FORM, IMPORT)."
@@ -136,10 +170,14 @@ class ContactSourceDefaultEntry:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Result of setContactSourceDefault.")
 class SetContactSourceDefaultPayload:
-    defaults: list[ContactSourceDefaultEntry] = strawberry.field(default_factory=list)
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    defaults: list[ContactSourceDefaultEntry] = strawberry.field(
+        default_factory=list, description="Every source's default in force (also when refused)."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 def _entries(entries: list[SourceDefault]) -> list[ContactSourceDefaultEntry]:
@@ -153,7 +191,9 @@ async def _defaults_after_refusal(error: BusinessError, ctx: RequestContext) -> 
 
 @strawberry.type
 class MarketingQuery:
-    @strawberry.field
+    @strawberry.field(
+        description="The default marketing status of each contact source (any signed-in user)."
+    )
     async def contact_source_defaults(
         self, info: strawberry.Info[RequestContext]
     ) -> list[ContactSourceDefaultEntry]:
@@ -162,11 +202,15 @@ class MarketingQuery:
 
 @strawberry.type
 class MarketingMutation:
-    @mutation()
+    @mutation(
+        description="Any signed-in user: create a contact; a MARKETING one counts at once and may "
+        "raise the contact tier. Errors: INVALID_INPUT, FORBIDDEN (MARKETING without "
+        "canSetMarketingStatus)."
+    )
     async def create_contact(
         self,
         info: strawberry.Info[RequestContext],
-        input: CreateContactInput,
+        input: Annotated[CreateContactInput, strawberry.argument(description="The new contact.")],
     ) -> CreateContactPayload:
         result = await marketing.create_contact(info.context, input.to_data())
         notice = result.made_non_marketing
@@ -178,11 +222,18 @@ class MarketingMutation:
             made_non_marketing=UserError.from_data(notice) if notice is not None else None,
         )
 
-    @mutation()
+    @mutation(
+        description="Any signed-in user: switch contacts' marketing status (MARKETING needs "
+        "canSetMarketingStatus). Going over the tier moves the account up a tier, prorated, "
+        "charged the next day. Errors: INVALID_INPUT, NOT_FOUND, FORBIDDEN."
+    )
     async def set_marketing_status(
         self,
         info: strawberry.Info[RequestContext],
-        input: SetMarketingStatusInput,
+        input: Annotated[
+            SetMarketingStatusInput,
+            strawberry.argument(description="Which contacts and the status to set."),
+        ],
     ) -> SetMarketingStatusPayload:
         ctx = info.context
         ctx.require_viewer()
@@ -196,11 +247,18 @@ class MarketingMutation:
 
 @strawberry.type
 class ContactSourceDefaultsMutation:
-    @mutation(_defaults_after_refusal)
+    @mutation(
+        _defaults_after_refusal,
+        description="Admins: change the default marketing status of a contact source. Errors: "
+        "FORBIDDEN, INVALID_INPUT (FORM or IMPORT).",
+    )
     async def set_contact_source_default(
         self,
         info: strawberry.Info[RequestContext],
-        input: SetContactSourceDefaultInput,
+        input: Annotated[
+            SetContactSourceDefaultInput,
+            strawberry.argument(description="The source and its new default."),
+        ],
     ) -> SetContactSourceDefaultPayload:
         ctx = info.context
         entries = await marketing.set_contact_source_default(

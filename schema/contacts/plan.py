@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.contacts import plan
@@ -32,12 +34,14 @@ class ContactPlanSettings:
     )
 
 
-@strawberry.type
+@strawberry.type(description="Result of setContactPlanSettings.")
 class SetContactPlanSettingsPayload:
     settings: ContactPlanSettings | None = strawberry.field(
         default=None, description="The settings in force after the change."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 @strawberry.type
@@ -49,7 +53,9 @@ class ContactPlanMutation:
     async def set_contact_plan_settings(
         self,
         info: strawberry.Info[RequestContext],
-        input: SetContactPlanSettingsInput,
+        input: Annotated[
+            SetContactPlanSettingsInput, strawberry.argument(description="The settings to change.")
+        ],
     ) -> SetContactPlanSettingsPayload:
         data = plan.ContactPlanData(
             prevent_tier_upgrades=input.prevent_tier_upgrades,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import strawberry
 from strawberry.types.lazy_type import LazyType
@@ -17,7 +17,7 @@ from resolvers.ids import encode_global_id
 from resolvers.loaders import OwnedCounts, OwnerPageKey
 from resolvers.pagination import PageRequest
 from resolvers.users import UserFilterData, display_name, list_users
-from schema.common import Connection, Node, Role, UserStatus, selects
+from schema.common import Connection, Node, PageAfter, PageFirst, Role, UserStatus, selects
 from schema.prefetch import FieldRequest, MaybeAwaitable, ReadPath, now_or_later, read_ahead, reads
 
 # Contacts, deals and seats import this module for their owners; this module reaches them only
@@ -28,14 +28,14 @@ SeatRef: Any = LazyType("Seat", "schema.seats")
 InvitationRef: Any = LazyType("Invitation", "schema.auth.signin")
 
 
-@strawberry.type
+@strawberry.type(description="How many CRM items a user owns (or how many were moved), by kind.")
 class OwnedItemCounts:
-    deals: int
-    contacts: int
-    leads: int
-    organizations: int
-    activities: int
-    total: int
+    deals: int = strawberry.field(description="Deals.")
+    contacts: int = strawberry.field(description="Contacts.")
+    leads: int = strawberry.field(description="Leads.")
+    organizations: int = strawberry.field(description="Organizations.")
+    activities: int = strawberry.field(description="Activities.")
+    total: int = strawberry.field(description="Sum of all kinds.")
 
     @classmethod
     def from_counts(cls, counts: OwnedCounts) -> OwnedItemCounts:
@@ -93,19 +93,38 @@ DEALS_READ = ReadPath(
 )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A user of your account (a portfolio owner of another account shows only id and "
+    "displayName)."
+)
 class User(Node):
     pk: strawberry.Private[int]
-    display_name: str
-    name: str | None
-    email: str | None
-    photo_url: str | None
-    status: UserStatus
-    role: Role
-    is_account_owner: bool
-    can_set_marketing_status: bool
-    deactivated_at: datetime | None
-    deleted_at: datetime | None
+    display_name: str = strawberry.field(
+        description="Name to show: the name, or `(deleted user, ID<key>)` to admins and "
+        "`(deleted user)` to others for a deleted user."
+    )
+    name: str | None = strawberry.field(description="Full name; null once deleted (erased).")
+    email: str | None = strawberry.field(
+        description="Sign-in email, unique among the account's non-deleted users "
+        "(case-insensitive); null once deleted."
+    )
+    photo_url: str | None = strawberry.field(description="Avatar URL; null when none or deleted.")
+    status: UserStatus = strawberry.field(description="ACTIVE, DEACTIVATED or DELETED.")
+    role: Role = strawberry.field(description="ADMIN (account settings) or REGULAR.")
+    is_account_owner: bool = strawberry.field(
+        description="The one account owner: an active admin who can sign in; only they close the "
+        "account or transfer ownership."
+    )
+    can_set_marketing_status: bool = strawberry.field(
+        description="May make contacts MARKETING (default true; admins change it with "
+        "setUserPermissions)."
+    )
+    deactivated_at: datetime | None = strawberry.field(
+        description="When the user was deactivated (UTC, ISO-8601); null while active."
+    )
+    deleted_at: datetime | None = strawberry.field(
+        description="When the user was deleted (UTC, ISO-8601); null unless DELETED."
+    )
 
     @classmethod
     def from_row(cls, row: models.User, ctx: RequestContext) -> User:
@@ -127,7 +146,11 @@ class User(Node):
     # The nested fields below declare what they read (schema/prefetch.py): the list that
     # produced this user loads them for its whole page, and the executor reads what is loaded.
 
-    @strawberry.field(graphql_type=SeatRef | None, metadata=reads(SEAT_READ))
+    @strawberry.field(
+        graphql_type=SeatRef | None,
+        metadata=reads(SEAT_READ),
+        description="The seat the user holds (OCCUPIED); null when deactivated or deleted.",
+    )
     def seat(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[Any]:
         return SEAT_READ.resolve(self, info)
 
@@ -147,27 +170,39 @@ class User(Node):
             lambda row: invitation_type.from_row(row, ctx.now) if row is not None else None,
         )
 
-    @strawberry.field(graphql_type=OwnedItemCounts, metadata=reads(OWNED_ITEMS_READ))
+    @strawberry.field(
+        graphql_type=OwnedItemCounts,
+        metadata=reads(OWNED_ITEMS_READ),
+        description="Counts of the CRM items this user owns (they stay owned after deactivation).",
+    )
     def owned_items(self, info: strawberry.Info[RequestContext]) -> MaybeAwaitable[OwnedItemCounts]:
         _refuse_if_foreign(self, "ownedItems")
         return OWNED_ITEMS_READ.resolve(self, info)  # type: ignore[no-any-return]
 
-    @strawberry.field(graphql_type=Connection[ContactRef], metadata=reads(CONTACTS_READ))
+    @strawberry.field(
+        graphql_type=Connection[ContactRef],
+        metadata=reads(CONTACTS_READ),
+        description="Contacts this user owns, oldest first.",
+    )
     def contacts(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
     ) -> MaybeAwaitable[Connection[Any]]:
         _refuse_if_foreign(self, "contacts")
         return CONTACTS_READ.resolve(self, info)  # type: ignore[no-any-return]
 
-    @strawberry.field(graphql_type=Connection[DealRef], metadata=reads(DEALS_READ))
+    @strawberry.field(
+        graphql_type=Connection[DealRef],
+        metadata=reads(DEALS_READ),
+        description="Deals this user owns, oldest first.",
+    )
     def deals(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
     ) -> MaybeAwaitable[Connection[Any]]:
         _refuse_if_foreign(self, "deals")
         return DEALS_READ.resolve(self, info)  # type: ignore[no-any-return]
@@ -186,13 +221,22 @@ def refuse_foreign_field(field_name: str) -> NoReturn:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Narrows `users`; the conditions given must all hold.")
 class UserFilter:
-    status: list[UserStatus] | None = None
-    role: Role | None = None
-    search: str | None = None
+    status: list[UserStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses; omit for all."
+    )
+    role: Role | None = strawberry.field(default=None, description="Only this role.")
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive substring of name or email; at most 200 characters "
+        "(INVALID_INPUT); `%`, `_` and `\\` match themselves.",
+    )
     #: Users whose newest invitation has this status (admins only).
-    invitation_status: InvitationStatus | None = None
+    invitation_status: InvitationStatus | None = strawberry.field(
+        default=None,
+        description="Users whose newest invitation has this status (admins only, else FORBIDDEN).",
+    )
 
     def to_data(self) -> UserFilterData:
         return UserFilterData(
@@ -243,19 +287,24 @@ async def load_user(ctx: RequestContext, user_id: int | None) -> User | None:
 
 @strawberry.type
 class UsersQuery:
-    @strawberry.field
+    @strawberry.field(description="The signed-in user. Needs a token (UNAUTHENTICATED otherwise).")
     async def viewer(self, info: strawberry.Info[RequestContext]) -> User:
         user = await load_user(info.context, info.context.viewer.user_id)
         assert user is not None  # the session check guarantees the viewer exists
         return user
 
-    @strawberry.field
+    @strawberry.field(
+        description="Users of your account in creation order, deactivated and deleted ones "
+        "included (any signed-in user)."
+    )
     async def users(
         self,
         info: strawberry.Info[RequestContext],
-        first: int | None = None,
-        after: str | None = None,
-        filter: UserFilter | None = None,
+        first: PageFirst = None,
+        after: PageAfter = None,
+        filter: Annotated[
+            UserFilter | None, strawberry.argument(description="Conditions; omit for all users.")
+        ] = None,
     ) -> Connection[User]:
         ctx = info.context
         ctx.require_viewer()

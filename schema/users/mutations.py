@@ -4,7 +4,7 @@ fields (add, deactivate, reactivate, delete, reassign ownership, permissions).""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -23,15 +23,31 @@ from schema.users import OwnedItemCounts, SeatRef, User
 # --------------------------------------------------------------------------- inputs
 
 
-@strawberry.input
+@strawberry.input(description="A new user; they get an invitation by email.")
 class AddUserInput:
-    proration_date: datetime | None = strawberry.UNSET
-    name: str
-    email: str
-    role: Role | None = Role.REGULAR
-    allow_seat_purchase: bool | None = False
-    idempotency_key: str | None = strawberry.UNSET
-    dry_run: bool | None = False
+    proration_date: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Prorate for this instant (a preview's prorationDate) so the charge equals "
+        "the preview; not in the future nor before the period (INVALID_INPUT). Default: now.",
+    )
+    name: str = strawberry.field(description="Full name.")
+    email: str = strawberry.field(
+        description="Unique among the account's non-deleted users (case-insensitive; CONFLICT)."
+    )
+    role: Role | None = strawberry.field(default=Role.REGULAR, description="Default REGULAR.")
+    allow_seat_purchase: bool | None = strawberry.field(
+        default=False,
+        description="Agree to buy a seat (prorated charge now) when none is FREE or pending "
+        "removal; else SEAT_PURCHASE_REQUIRED.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Client-chosen key: a retry with the same key and input returns the first "
+        "result without charging again; same key, other input: CONFLICT.",
+    )
+    dry_run: bool | None = strawberry.field(
+        default=False, description="Only return the billingPreview; change nothing."
+    )
 
     def to_data(self, *, dry_run: bool | None = None) -> users_lifecycle.AddUserData:
         return users_lifecycle.AddUserData(
@@ -45,11 +61,17 @@ class AddUserInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Whom to deactivate, and what happens to their seat.")
 class DeactivateUserInput:
-    user_id: strawberry.ID
-    remove_seat: bool | None = False
-    dry_run: bool | None = False
+    user_id: strawberry.ID = strawberry.field(description="An ACTIVE user, not yourself.")
+    remove_seat: bool | None = strawberry.field(
+        default=False,
+        description="Schedule the freed seat for removal at the next bill date (PENDING_REMOVAL); "
+        "default: keep it FREE for a replacement at no charge.",
+    )
+    dry_run: bool | None = strawberry.field(
+        default=False, description="Only return the billingPreview; change nothing."
+    )
 
     def to_data(self, *, dry_run: bool | None = None) -> users_lifecycle.DeactivateUserData:
         return users_lifecycle.DeactivateUserData(
@@ -59,13 +81,27 @@ class DeactivateUserInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Whom to reactivate, and billing options.")
 class ReactivateUserInput:
-    proration_date: datetime | None = strawberry.UNSET
-    user_id: strawberry.ID
-    allow_seat_purchase: bool | None = False
-    idempotency_key: str | None = strawberry.UNSET
-    dry_run: bool | None = False
+    proration_date: datetime | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Prorate for this instant (a preview's prorationDate) so the charge equals "
+        "the preview; not in the future nor before the period (INVALID_INPUT). Default: now.",
+    )
+    user_id: strawberry.ID = strawberry.field(description="A DEACTIVATED user.")
+    allow_seat_purchase: bool | None = strawberry.field(
+        default=False,
+        description="Agree to buy a seat (prorated charge now) when none is FREE or pending "
+        "removal; else SEAT_PURCHASE_REQUIRED.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Client-chosen key: a retry with the same key and input returns the first "
+        "result without charging again; same key, other input: CONFLICT.",
+    )
+    dry_run: bool | None = strawberry.field(
+        default=False, description="Only return the billingPreview; change nothing."
+    )
 
     def to_data(self, *, dry_run: bool | None = None) -> users_lifecycle.ReactivateUserData:
         return users_lifecycle.ReactivateUserData(
@@ -77,29 +113,48 @@ class ReactivateUserInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Whom to delete, and who inherits their items.")
 class DeleteUserInput:
-    user_id: strawberry.ID
-    transfer_ownership_to: strawberry.ID | None = strawberry.UNSET
+    user_id: strawberry.ID = strawberry.field(description="A DEACTIVATED user.")
+    transfer_ownership_to: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="An active user who gets every item in the same transaction; default: items "
+        "stay owned by the deleted user.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Bulk owner change: what moves from whom to whom.")
 class ReassignOwnershipInput:
-    from_user_id: strawberry.ID
-    to_user_id: strawberry.ID
-    item_types: list[OwnedItemType] | None = strawberry.UNSET
+    from_user_id: strawberry.ID = strawberry.field(description="Current owner (any status).")
+    to_user_id: strawberry.ID = strawberry.field(
+        description="New owner: another ACTIVE user of the account."
+    )
+    item_types: list[OwnedItemType] | None = strawberry.field(
+        default=strawberry.UNSET, description="Kinds to move (not empty); default: all kinds."
+    )
 
 
 # --------------------------------------------------------------------------- payloads
 
 
-@strawberry.type
+@strawberry.type(description="Result of addUser.")
 class AddUserPayload:
-    user: User | None = None
+    user: User | None = strawberry.field(
+        default=None, description="The new user (null when refused or for a dry run)."
+    )
     # Seats import users for their holder: users reach the Seat type lazily (one-way imports).
-    seat: Any = strawberry.field(default=None, graphql_type=SeatRef | None)
-    billing_preview: BillingPreview | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    seat: Any = strawberry.field(
+        default=None,
+        graphql_type=SeatRef | None,
+        description="The seat the user took (null for a dry run).",
+    )
+    billing_preview: BillingPreview | None = strawberry.field(
+        default=None,
+        description="What the seat cost; also when refused with SEAT_PURCHASE_REQUIRED.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 @strawberry.type(
@@ -130,40 +185,71 @@ class UnusedSeatsReminder:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Result of deactivateUser.")
 class DeactivateUserPayload:
-    user: User | None = None
-    owned_items: OwnedItemCounts | None = None
-    billing_preview: BillingPreview | None = None
+    user: User | None = strawberry.field(
+        default=None, description="The deactivated user; null when refused."
+    )
+    owned_items: OwnedItemCounts | None = strawberry.field(
+        default=None, description="What they still own, to reassign with reassignOwnership."
+    )
+    billing_preview: BillingPreview | None = strawberry.field(
+        default=None, description="The billing effect (a scheduled removal costs nothing now)."
+    )
     unused_seats: UnusedSeatsReminder | None = strawberry.field(
         default=None,
         description="Set after a deactivation (not a dry run) that left the user's seat FREE "
         "while the account pays for FREE seats: how many, and what removing them would save.",
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of reactivateUser.")
 class ReactivateUserPayload:
-    user: User | None = None
+    user: User | None = strawberry.field(
+        default=None, description="The user (still DEACTIVATED for a dry run); null when refused."
+    )
     # Seats import users for their holder: users reach the Seat type lazily (one-way imports).
-    seat: Any = strawberry.field(default=None, graphql_type=SeatRef | None)
-    billing_preview: BillingPreview | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    seat: Any = strawberry.field(
+        default=None,
+        graphql_type=SeatRef | None,
+        description="The seat taken (null for a dry run).",
+    )
+    billing_preview: BillingPreview | None = strawberry.field(
+        default=None,
+        description="What the seat cost; also when refused with SEAT_PURCHASE_REQUIRED.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of deleteUser.")
 class DeleteUserPayload:
-    deleted_user_id: strawberry.ID | None = None
-    user: User | None = None
-    transferred: OwnedItemCounts | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Id of the deleted user; null when refused."
+    )
+    user: User | None = strawberry.field(
+        default=None, description="The user as now shown: `(deleted user...)`, data erased."
+    )
+    transferred: OwnedItemCounts | None = strawberry.field(
+        default=None, description="Items moved to transferOwnershipTo; null when none was named."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of reassignOwnership.")
 class ReassignOwnershipPayload:
-    moved: OwnedItemCounts | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    moved: OwnedItemCounts | None = strawberry.field(
+        default=None, description="Items moved, by kind; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -194,22 +280,36 @@ def _user_seat_parts(
 
 @strawberry.type
 class UsersMutation:
-    @mutation(_seat_purchase_preview)
+    @mutation(
+        _seat_purchase_preview,
+        description="Admins: add a user and mail an invitation. Takes a FREE seat, else a pending "
+        "removal, else buys one (allowSeatPurchase). Errors: FORBIDDEN, INVALID_INPUT, CONFLICT, "
+        "SEAT_PURCHASE_REQUIRED.",
+    )
     async def add_user(
         self,
         info: strawberry.Info[RequestContext],
-        input: AddUserInput,
+        input: Annotated[
+            AddUserInput, strawberry.argument(description="The new user and billing options.")
+        ],
     ) -> AddUserPayload:
         ctx = info.context
         result = await users_lifecycle.add_user(ctx, input.to_data())
         user, seat, preview = _user_seat_parts(ctx, result)
         return AddUserPayload(user=user, seat=seat, billing_preview=preview)
 
-    @mutation()
+    @mutation(
+        description="Admins: sign a user out for good; their items stay theirs, their seat stays "
+        "FREE (or PENDING_REMOVAL with removeSeat). Errors: FORBIDDEN, NOT_FOUND, INVALID_INPUT "
+        "(yourself), INVALID_STATE, ACCOUNT_OWNER, LAST_ADMIN."
+    )
     async def deactivate_user(
         self,
         info: strawberry.Info[RequestContext],
-        input: DeactivateUserInput,
+        input: Annotated[
+            DeactivateUserInput,
+            strawberry.argument(description="The user and what happens to their seat."),
+        ],
     ) -> DeactivateUserPayload:
         ctx = info.context
         result = await users_lifecycle.deactivate_user(ctx, input.to_data())
@@ -223,22 +323,34 @@ class UsersMutation:
             else None,
         )
 
-    @mutation(_seat_purchase_preview)
+    @mutation(
+        _seat_purchase_preview,
+        description="Admins: bring a DEACTIVATED user back; takes a seat like addUser. Errors: "
+        "FORBIDDEN, NOT_FOUND, INVALID_STATE, INVALID_INPUT, CONFLICT, SEAT_PURCHASE_REQUIRED.",
+    )
     async def reactivate_user(
         self,
         info: strawberry.Info[RequestContext],
-        input: ReactivateUserInput,
+        input: Annotated[
+            ReactivateUserInput, strawberry.argument(description="The user and billing options.")
+        ],
     ) -> ReactivateUserPayload:
         ctx = info.context
         result = await users_lifecycle.reactivate_user(ctx, input.to_data())
         user, seat, preview = _user_seat_parts(ctx, result)
         return ReactivateUserPayload(user=user, seat=seat, billing_preview=preview)
 
-    @mutation()
+    @mutation(
+        description="Admins: erase a DEACTIVATED user's name, email and photo for good; items "
+        "stay, or move to transferOwnershipTo. Errors: FORBIDDEN, NOT_FOUND, INVALID_STATE."
+    )
     async def delete_user(
         self,
         info: strawberry.Info[RequestContext],
-        input: DeleteUserInput,
+        input: Annotated[
+            DeleteUserInput,
+            strawberry.argument(description="The user and who inherits their items."),
+        ],
     ) -> DeleteUserPayload:
         ctx = info.context
         data = users_lifecycle.DeleteUserData(
@@ -255,11 +367,17 @@ class UsersMutation:
             transferred=OwnedItemCounts.from_counts(moved) if moved is not None else None,
         )
 
-    @mutation()
+    @mutation(
+        description="Admins: move items of the chosen kinds from one user to another active "
+        "user, set-based. Errors: FORBIDDEN, NOT_FOUND, INVALID_INPUT, INVALID_STATE."
+    )
     async def reassign_ownership(
         self,
         info: strawberry.Info[RequestContext],
-        input: ReassignOwnershipInput,
+        input: Annotated[
+            ReassignOwnershipInput,
+            strawberry.argument(description="From whom, to whom, and which kinds of items."),
+        ],
     ) -> ReassignOwnershipPayload:
         data = users_lifecycle.ReassignData(
             from_user_id=str(input.from_user_id),
@@ -270,26 +388,40 @@ class UsersMutation:
         return ReassignOwnershipPayload(moved=OwnedItemCounts.from_counts(moved))
 
 
-@strawberry.input
+@strawberry.input(description="Whose permissions change; give role, canSetMarketingStatus or both.")
 class SetUserPermissionsInput:
-    user_id: strawberry.ID
-    role: Role | None = None
-    can_set_marketing_status: bool | None = None
+    user_id: strawberry.ID = strawberry.field(description="A non-deleted user of the account.")
+    role: Role | None = strawberry.field(
+        default=None, description="New role; omit to keep it. The owner stays ADMIN."
+    )
+    can_set_marketing_status: bool | None = strawberry.field(
+        default=None, description="Grant or revoke making contacts MARKETING; omit to keep it."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of setUserPermissions.")
 class SetUserPermissionsPayload:
-    user: User | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user: User | None = strawberry.field(
+        default=None, description="The user with the new permissions; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused; empty on success."
+    )
 
 
 @strawberry.type
 class UserPermissionsMutation:
-    @mutation()
+    @mutation(
+        description="Admins: change a user's role and marketing permission. Errors: FORBIDDEN, "
+        "NOT_FOUND, INVALID_INPUT, INVALID_STATE (deleted), ACCOUNT_OWNER, LAST_ADMIN."
+    )
     async def set_user_permissions(
         self,
         info: strawberry.Info[RequestContext],
-        input: SetUserPermissionsInput,
+        input: Annotated[
+            SetUserPermissionsInput,
+            strawberry.argument(description="The user and the permissions to set."),
+        ],
     ) -> SetUserPermissionsPayload:
         ctx = info.context
         data = roles.SetUserPermissionsData(

@@ -11,6 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    NameNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_introspection_query,
+    parse,
+    print_ast,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -112,3 +122,25 @@ def assert_refused_cleanly(response: httpx.Response) -> list[str]:
 def graphql_body(query: str, variables: dict[str, Any] | None = None) -> bytes:
     """JSON with every non-ASCII character escaped, so lone surrogates travel as ``\\ud800``."""
     return json.dumps({"query": query, "variables": variables or {}}).encode("ascii")
+
+
+def aliased_introspection(copies: int) -> str:
+    """GraphiQL's introspection query with its ``__schema`` selection asked ``copies`` times."""
+    document = parse(get_introspection_query(descriptions=True))
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    (schema_field,) = operation.selection_set.selections
+    assert isinstance(schema_field, FieldNode)
+    copies_of = tuple(
+        FieldNode(
+            alias=NameNode(value=f"s{i}"),
+            name=schema_field.name,
+            arguments=(),
+            directives=(),
+            selection_set=schema_field.selection_set,
+        )
+        for i in range(copies)
+    )
+    fragments = print_ast(DocumentNode(definitions=document.definitions[1:]))
+    selections = print_ast(SelectionSetNode(selections=copies_of))
+    return f"query Introspection {selections}\n{fragments}"

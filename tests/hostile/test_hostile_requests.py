@@ -13,19 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    NameNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    get_introspection_query,
-    parse,
-    print_ast,
-)
 
 from tests.hostile.helpers import (
     World,
+    aliased_introspection,
     assert_refused_cleanly,
     build_world,
     digits_from,
@@ -398,28 +389,6 @@ SEARCH_CASES = [
 # --- limits count introspection ---------------------------------------------------------------
 
 
-def _aliased_introspection(copies: int) -> str:
-    """GraphiQL's introspection query with its ``__schema`` selection asked ``copies`` times."""
-    document = parse(get_introspection_query(descriptions=True))
-    operation = document.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    (schema_field,) = operation.selection_set.selections
-    assert isinstance(schema_field, FieldNode)
-    copies_of = tuple(
-        FieldNode(
-            alias=NameNode(value=f"s{i}"),
-            name=schema_field.name,
-            arguments=(),
-            directives=(),
-            selection_set=schema_field.selection_set,
-        )
-        for i in range(copies)
-    )
-    fragments = print_ast(DocumentNode(definitions=document.definitions[1:]))
-    selections = print_ast(SelectionSetNode(selections=copies_of))
-    return f"query Introspection {selections}\n{fragments}"
-
-
 FULL_SCHEMA = "__schema { types { name fields { name type { name ofType { name } } } } }"
 LIMIT_CASES = [
     _case(
@@ -475,11 +444,11 @@ LIMIT_CASES = [
     ),
     _case(
         "two-full-introspections-anonymous",
-        _aliased_introspection(2),
+        aliased_introspection(2),
         "QUERY_LIMIT_EXCEEDED",
         as_user=None,
     ),
-    _case("four-full-introspections", _aliased_introspection(4), "QUERY_LIMIT_EXCEEDED"),
+    _case("four-full-introspections", aliased_introspection(4), "QUERY_LIMIT_EXCEEDED"),
 ]
 
 ALL_CASES = BODY_CASES + ID_CASES + TEXT_CASES + PARSER_CASES + SEARCH_CASES + LIMIT_CASES

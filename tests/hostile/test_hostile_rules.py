@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
+import strawberry
 from graphql import get_introspection_query
 from sqlalchemy.exc import OperationalError
 
 from resolvers.context import MAX_WRITE_ATTEMPTS, RequestDatabase, with_write_retry
 from resolvers.ids import decode_cursor, decode_global_id, encode_cursor, encode_global_id
 from resolvers.text_inputs import MAX_SEARCH_LENGTH
-from tests.hostile.helpers import build_world, digits_from, raw_id, snapshot
+from schema import build_schema
+from server import create_app
+from tests.api import GraphQLClient
+from tests.hostile.helpers import aliased_introspection, build_world, digits_from, raw_id, snapshot
 
 # --- ids --------------------------------------------------------------------------------------
 
@@ -166,7 +171,42 @@ async def test_unauthenticated_requests_get_the_tighter_budget(api, factory):
     assert await api.error_codes(aliases) == ["QUERY_LIMIT_EXCEEDED"]
     assert await api.error_codes(aliases, token=acme.owner.token) == []
     anonymous = await api.execute("{ __typename }")
-    assert anonymous["extensions"]["cost"] == {"requested": 1, "limit": 25_000}
+    anonymous_limit = build_schema().query_limits.for_anonymous().max_cost
+    assert anonymous["extensions"]["cost"] == {"requested": 1, "limit": anonymous_limit}
+
+
+def _many_types(count: int) -> list[type]:
+    """``count`` distinct object types, each with a few fields (a schema that grew)."""
+    made: list[type] = []
+    for index in range(count):
+        namespace = {"__annotations__": {"name": str, "size": int, "tags": list[str]}}
+        made.append(strawberry.type(type(f"Grown{index}", (), namespace), description="Grown."))
+    return made
+
+
+async def test_graphiqls_introspection_passes_anonymously_however_big_the_schema(
+    services, monkeypatch
+):
+    import schema.types
+
+    monkeypatch.setattr(schema.types, "EXTRA_TYPES", [*schema.types.EXTRA_TYPES, *_many_types(600)])
+    grown = build_schema()
+    assert len(grown._schema.type_map) > 700
+    # Far beyond the fixed ceilings: a fixed anonymous budget would refuse GraphiQL here.
+    assert grown.query_limits.for_anonymous().max_cost > 50_000
+    app = create_app(services=services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        api = GraphQLClient(client)
+        for variant in INTROSPECTION_VARIANTS:
+            body = await api.execute(get_introspection_query(**variant))
+            assert not body.get("errors"), body.get("errors")
+            assert len(body["data"]["__schema"]["types"]) == len(grown._schema.type_map)
+        # Still one introspection at a time, and aliased floods are refused before they run.
+        twice = aliased_introspection(2)
+        assert await api.error_codes(twice) == ["QUERY_LIMIT_EXCEEDED"]
+        flood = "{ " + " ".join(f"s{i}: __schema {{ types {{ name }} }}" for i in range(150)) + " }"
+        assert await api.error_codes(flood) == ["QUERY_LIMIT_EXCEEDED"]
 
 
 async def test_schema_aliases_are_refused_before_they_run(api, statements):
