@@ -29,7 +29,7 @@ async def throttle_check(ctx: RequestContext, scope: str, key: str) -> None:
     The attempt is reserved in its own short transaction, so it counts even when the request
     that follows is refused (and a refused attempt is rolled back: it lengthens no wait).
     """
-    keys = [throttle.ThrottleKey(scope, key, POLICIES[scope], clear_on_success=False)]
+    keys = [throttle.ThrottleKey(scope, key, POLICIES[scope])]
     try:
         async with ctx.db.write() as session:
             await throttle.reserve(session, scope, keys, ctx.now)

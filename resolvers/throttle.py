@@ -6,8 +6,9 @@ host shares it: N workers give an attacker no more attempts than one.
 An attempt is *reserved* before the secret is checked: one write transaction upserts each of
 its keys (counting the attempt as a failure up front) and refuses it when a key is still
 blocked. Concurrent attempts therefore queue on the rows (PostgreSQL row locks, SQLite's write
-lock) and see the limit after exactly as many attempts as sequential ones. A success then clears
-the keys that identify the person (``clear_on_success``) and refunds the attempt on the others.
+lock) and see the limit after exactly as many attempts as sequential ones. A success gives its
+own attempt back on every key, and only its own: clearing the counts instead would hand every
+guess racing a real user's sign-in a fresh allowance.
 
 Each key may fail ``free_failures`` times; after that each further failure doubles the wait
 before the next attempt is even looked at (1 s, 2 s, 4 s ... capped). Records are forgotten
@@ -58,9 +59,6 @@ class ThrottleKey:
     kind: str
     value: str
     policy: ThrottlePolicy
-    #: A success clears this key (it names the person who just proved who they are); keys that
-    #: are shared with others (an address) only get the reserved attempt back.
-    clear_on_success: bool
 
     @property
     def stored(self) -> str:
@@ -77,17 +75,16 @@ class Throttled(Exception):
 
 def login_keys(email: str, client_address: str | None) -> list[ThrottleKey]:
     normalized = email.strip().lower()
-    keys = [ThrottleKey("email", normalized, EMAIL_POLICY, clear_on_success=True)]
+    keys = [ThrottleKey("email", normalized, EMAIL_POLICY)]
     if client_address:
         keys.append(
             ThrottleKey(
                 "address-email",
                 f"{client_address}\n{normalized}",
                 ADDRESS_EMAIL_POLICY,
-                clear_on_success=True,
             )
         )
-        keys.append(ThrottleKey("address", client_address, ADDRESS_POLICY, clear_on_success=False))
+        keys.append(ThrottleKey("address", client_address, ADDRESS_POLICY))
     return keys
 
 
@@ -145,17 +142,9 @@ async def _count_failure(
 async def succeeded(
     session: AsyncSession, scope: str, keys: list[ThrottleKey], now: datetime
 ) -> None:
-    """After a reserved attempt succeeded: clear the person's keys, refund the shared ones."""
-    cleared = [key.stored for key in keys if key.clear_on_success]
-    if cleared:
-        await session.execute(
-            delete(ThrottleCounter).where(
-                ThrottleCounter.scope == scope, ThrottleCounter.key.in_(cleared)
-            )
-        )
+    """After a reserved attempt succeeded: give that one attempt back on each key (a key back
+    within its free failures is unblocked)."""
     for key in keys:
-        if key.clear_on_success:
-            continue
         remaining = ThrottleCounter.failures - 1
         await session.execute(
             update(ThrottleCounter)

@@ -208,9 +208,7 @@ async def _admit(ctx: RequestContext, token: str | None) -> ScimActor:
         raise ScimRefusal(401, "The SCIM token is unknown or revoked.")
     assert actor.viewer.scim_token_id is not None
     minute = int(ctx.now.timestamp() // 60)
-    key = throttle.ThrottleKey(
-        "token", f"{actor.viewer.scim_token_id}:{minute}", _POLICY, clear_on_success=False
-    )
+    key = throttle.ThrottleKey("token", f"{actor.viewer.scim_token_id}:{minute}", _POLICY)
     try:
         async with ctx.db.write(account_id=actor.viewer.account_id) as session:
             await throttle.reserve(session, _SCOPE, [key], ctx.now)
