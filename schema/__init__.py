@@ -45,8 +45,8 @@ from schema.limits import (
     introspection_sizes,
     paginated_fields,
 )
-from schema.portfolio_building import PortfolioBuildingMutation, PortfolioBuildingQuery
 from schema.portfolios import PortfolioExportQuery, PortfoliosMutation, PortfoliosQuery
+from schema.portfolios.building import PortfolioBuildingMutation, PortfolioBuildingQuery
 from schema.scim import ScimMutation, ScimQuery
 from schema.seats import SeatsMutation, SeatsQuery
 from schema.users import UsersQuery
