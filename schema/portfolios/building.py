@@ -1,6 +1,7 @@
 """Rebuilding a portfolio (issue 17): create, link requests, unlink, metric.
 
-Rules: ``resolvers.portfolios.building``. Closing stays ``closePortfolio`` (schema/portfolios/__init__.py).
+Rules: ``resolvers.portfolios.building``. Closing stays ``closePortfolio`` (in
+``schema/portfolios/__init__.py``).
 """
 
 from __future__ import annotations
