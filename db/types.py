@@ -31,6 +31,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)
         return value
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # asyncpg decodes every ``timestamptz`` as an aware datetime in UTC already (whatever
+        # the session's TimeZone): no per-value call, which a page of rows pays thousands of.
+        if dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

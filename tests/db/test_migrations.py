@@ -78,3 +78,29 @@ def test_scaled_decimal_refuses_sub_cent_values():
 
     with pytest.raises(ValueError, match="decimal places"):
         ScaledDecimal(2).process_bind_param(Decimal("1.005"), None)  # type: ignore[arg-type]
+
+
+async def test_datetimes_come_back_aware_utc_whatever_the_session_time_zone(factory, sessionmaker):
+    # On PostgreSQL the column type leaves asyncpg's values as they are (no per-value call):
+    # that holds only while asyncpg hands back UTC, also under another session TimeZone.
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    acme = await factory.account()
+    tokyo = timezone(timedelta(hours=9))
+    written = datetime(2026, 3, 1, 9, 30, tzinfo=tokyo)
+    async with sessionmaker.begin() as session:
+        session.add(
+            Deal(
+                account_id=acme.id, title="t", value=Decimal(1), currency="EUR", created_at=written
+            )
+        )
+    async with sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":
+            await session.execute(text("SET TIME ZONE 'Asia/Tokyo'"))
+        read = await session.scalar(select(Deal.created_at).where(Deal.account_id == acme.id))
+    assert read == written
+    assert read is not None
+    assert read.tzinfo is UTC
+    assert read.hour == 0
