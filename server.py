@@ -99,6 +99,9 @@ class RequestScope:
         state["database"] = database
         stats = RequestStats(started=time.perf_counter())
         state["stats"] = stats
+        #: The GraphQL contexts of this request, released once the response is sent.
+        contexts: list[RequestContext] = []
+        state["contexts"] = contexts
         token = current_stats.set(stats)
         status = 500
 
@@ -114,6 +117,8 @@ class RequestScope:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            for ctx in contexts:
+                ctx.release()
             await database.close()
             current_stats.reset(token)
             duration = log_request(
@@ -235,6 +240,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             request_id=state.request_id,
             client_address=request.client.host if request.client else None,
         )
+        state.contexts.append(ctx)
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             async with ctx.db.read() as session:

@@ -260,6 +260,14 @@ class RequestContext:
         self.objects.clear()
         self.token_revoked = False
 
+    def release(self) -> None:
+        """Let the request's loaded data go when the response has been sent (see
+        ``Loaders.release``): the HTTP layer calls this last."""
+        self.loaders.release()
+        self.memo.clear()
+        self.objects.clear()
+        self.selection_memo.clear()
+
     @property
     def settings(self) -> Settings:
         return self.services.settings
