@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 import time
@@ -259,6 +260,18 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         return ctx
 
 
+def freeze_start_up_objects() -> None:
+    """Hide what start-up built from the cyclic garbage collector (``gc.freeze``).
+
+    The schema, its plans, SQLAlchemy's metadata and every imported module live as long as the
+    process; without this each full collection walks all of them again (bench/RESULTS.md: the
+    users page's mean CPU time falls by about a tenth). Only a server process does this (an
+    app built around a caller's engine, as in tests, leaves the caller's collector alone).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _not_ready(reason: str) -> JSONResponse:
     return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
 
@@ -343,6 +356,8 @@ def create_app(
         # The outbox sender (resolvers/mail.py) runs beside the server for its whole life.
         sender = MailSender.for_settings(settings, services.sessionmaker, services.clock)
         sender_task = asyncio.create_task(sender.run(), name="mail-sender")
+        if owns_engine:
+            freeze_start_up_objects()
         yield
         sender_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -44,3 +44,21 @@ async def test_a_users_page_leaves_no_cyclic_garbage(api, factory, saved_garbage
     assert len(data["users"]["edges"]) == 4
     left = Counter(type(item).__name__ for item in saved_garbage)
     assert {name: left[name] for name in PAGE_TYPES if left[name]} == {}
+
+
+def test_a_server_hides_its_start_up_objects_from_the_collector(tmp_path):
+    from starlette.testclient import TestClient
+
+    from config import Settings
+    from db.migrate import upgrade
+    from server import create_app
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'frozen.db'}"
+    upgrade(url)
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(Settings(database_url=url))) as client:
+            assert client.get("/healthz").status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the test process's own objects go back to the collector
