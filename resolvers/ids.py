@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 _CURSOR_PREFIX = "cursor:"
@@ -40,6 +41,12 @@ def parse_key(text: str) -> int | None:
     return int(text) if _CANONICAL_KEY.fullmatch(text) else None
 
 
+#: How many encoded ids and cursors are remembered: a page names up to a few hundred objects,
+#: and the same ones again on the next request (an id is a pure function of type and key).
+ENCODED_REMEMBERED = 1 << 16
+
+
+@functools.lru_cache(maxsize=ENCODED_REMEMBERED)
 def encode_global_id(type_name: str, pk: int) -> str:
     return _b64encode(f"{type_name}:{pk}")
 
@@ -63,6 +70,7 @@ def decode_typed_id(global_id: str, expected_type: str) -> int | None:
     return decoded[1]
 
 
+@functools.lru_cache(maxsize=ENCODED_REMEMBERED)
 def encode_cursor(pk: int) -> str:
     return _b64encode(f"{_CURSOR_PREFIX}{pk}")
 
