@@ -152,6 +152,9 @@ class Step:
     #: A declared read (``schema/prefetch.py``): completed from the loader when it holds the
     #: value, else through the field's resolver.
     read: ReadPath | None = None
+    #: The plan of this step's object selection, once known (an object shape's objects all
+    #: share it; the step lives with the document's plans, or the request's).
+    child_plan: list[Plan] = field(default_factory=list, compare=False)
 
 
 @dataclass(slots=True)
@@ -382,6 +385,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        return self.execute_plan(parent_type, source_value, path, plan, position_context)
+
+    def execute_plan(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        plan: Plan,
+        position_context: Any,
+    ) -> Any:
+        """``execute_fields`` for a planned selection with at least one fast step."""
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
@@ -581,13 +595,21 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             object_type: GraphQLObjectType = shape.graphql_type  # type: ignore[assignment]
             if shape.is_type_of is not None and not shape.is_type_of(result, None):
                 raise invalid_return_type_error(object_type, result, step.field_details_list)
+            child_plan = step.child_plan
+            if child_plan and position_context is None:
+                return self.execute_plan(object_type, result, path, child_plan[0], None)
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(
                 object_type, step.field_details_list
             )
             if not new_defer_usages and position_context is None:
-                return self.execute_fields(
-                    object_type, result, path, grouped_field_set, position_context
-                )
+                plan = self.plan(object_type, grouped_field_set)
+                if not plan.fast:
+                    return super().execute_fields(
+                        object_type, result, path, grouped_field_set, position_context
+                    )
+                # Every object this step completes has the same selection: plan it once.
+                child_plan.append(plan)
+                return self.execute_plan(object_type, result, path, plan, position_context)
             return self.execute_collected_subfields(
                 object_type, result, path, grouped_field_set, new_defer_usages, position_context
             )
