@@ -81,4 +81,8 @@ async def list_users(
             query = query.where(search_condition(flt.search, User.name, User.email))  # type: ignore[arg-type]
         if flt.invitation_status is not None:
             query = query.where(invitation_filter(ctx, flt.invitation_status))
-    return await fetch_page(ctx, query, User.id, page)
+    users = await fetch_page(ctx, query, User.id, page)
+    # Fields below often name these same users again (a contact's owner on the users page):
+    # they read them from the loader instead of selecting them a second time.
+    ctx.loaders.user.prime_many({user.id: user for user in users.items})
+    return users
