@@ -1,0 +1,134 @@
+"""The read loaders' statements, built once per dialect and reused by every request.
+
+A statement built per request costs its construction and its cache key (SQLAlchemy walks the
+whole expression to find the compiled form) on every request; these are built once, with
+parameters for what varies, so a request only binds values. They select table columns (Core,
+not ORM entities): nothing is written through what the loaders read (``resolvers/loaders.py``).
+
+A list of keys is one parameter on PostgreSQL (``= ANY(:ids)``, an array): the SQL is the same
+for any number of keys, with nothing rendered per request and no cap on the number of
+parameters. SQLite has no arrays: there it is an expanding ``IN``.
+
+Parameters: ``account_id`` (the viewer's account), ``ids`` (the keys), and for pages ``limit``
+and ``after``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from db import models
+from db.models import OWNED_ITEM_MODELS
+
+POSTGRESQL = "postgresql"
+
+
+def _table(model: type[models.Base]) -> Any:
+    return model.__table__
+
+
+def among_ids(column: Any, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the ``ids`` parameter's values."""
+    if dialect == POSTGRESQL:
+        return column == any_(bindparam("ids", type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+    return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+
+
+def _in_account(table: Any) -> ColumnElement[bool]:
+    return table.c.account_id == bindparam("account_id")  # type: ignore[no-any-return]
+
+
+@functools.cache
+def rows_by_id(model: type[models.Base], dialect: str) -> Select[Any]:
+    """Rows of the account by primary key."""
+    table = _table(model)
+    return select(*table.c).where(among_ids(table.c.id, dialect), _in_account(table))
+
+
+@functools.cache
+def seats_by_user(dialect: str) -> Select[Any]:
+    table = _table(models.Seat)
+    return select(*table.c).where(among_ids(table.c.user_id, dialect), _in_account(table))
+
+
+@functools.cache
+def owned_counts(dialect: str) -> Any:
+    """``(item_type, owner_id, n)`` for the five owned item tables: one UNION ALL."""
+    parts = []
+    for item_type, model in OWNED_ITEM_MODELS.items():
+        table = _table(model)
+        parts.append(
+            select(
+                literal(item_type).label("item_type"),
+                table.c.owner_id.label("owner_id"),
+                func.count().label("n"),
+            )
+            .where(_in_account(table), among_ids(table.c.owner_id, dialect))
+            .group_by(table.c.owner_id)
+        )
+    return union_all(*parts)
+
+
+@functools.cache
+def first_per_owner(
+    model: type[models.Contact] | type[models.Deal], dialect: str, after: bool
+) -> Select[Any]:
+    """The first ``limit`` items (after ``after`` when given) of each owner in ``ids``, each
+    owner walking its own index range.
+
+    A per-owner ``ORDER BY id LIMIT n`` reads n rows per owner from the (account_id, owner_id)
+    index; a ROW_NUMBER() window would rank every item of every owner first (about 60 ms
+    instead of 1 ms for 100 owners on SQLite). PostgreSQL says it with LATERAL; SQLite with a
+    correlated ``id IN (... LIMIT n)`` evaluated once per owner.
+    """
+    owner = _table(models.User).alias("owner")
+    items = _table(model)
+    inner = items.alias("item")
+    conditions = [_in_account(inner), inner.c.owner_id == owner.c.id]
+    if after:
+        conditions.append(inner.c.id > bindparam("after"))
+    owners = [_in_account(owner), among_ids(owner.c.id, dialect)]
+    first = select(inner).where(*conditions).order_by(inner.c.id).limit(bindparam("limit"))
+    if dialect == POSTGRESQL:
+        per_owner = first.lateral("per_owner")
+        return (
+            select(*per_owner.c)
+            .select_from(owner)
+            .join(per_owner, true())
+            .where(*owners)
+            .order_by(per_owner.c.owner_id, per_owner.c.id)
+        )
+    first_ids = first.with_only_columns(inner.c.id).correlate(owner)
+    return (
+        select(*items.c)
+        .select_from(owner)
+        .join(items, items.c.id.in_(first_ids))
+        .where(*owners)
+        .order_by(items.c.owner_id, items.c.id)
+    )
+
+
+@functools.cache
+def totals_per_owner(model: type[models.Contact] | type[models.Deal], dialect: str) -> Select[Any]:
+    """``(owner_id, n)``: how many items each owner in ``ids`` has."""
+    table = _table(model)
+    return (
+        select(table.c.owner_id, func.count())
+        .where(_in_account(table), among_ids(table.c.owner_id, dialect))
+        .group_by(table.c.owner_id)
+    )
