@@ -32,10 +32,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # A page of rows reads thousands of these, so each database gets its cheapest reading.
         # asyncpg decodes every ``timestamptz`` as an aware datetime in UTC already (whatever
-        # the session's TimeZone): no per-value call, which a page of rows pays thousands of.
+        # the session's TimeZone): nothing to do.
         if dialect.driver == "asyncpg":
             return None
+        if dialect.name == "sqlite":
+            return _sqlite_reader(super().result_processor(dialect, coltype))
         return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -44,6 +47,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def _sqlite_reader(general: Any) -> Any:
+    """SQLite keeps text (naive UTC, ISO-8601 with a space): ``datetime.fromisoformat`` reads
+    it several times faster than SQLAlchemy's regular expression, which still reads anything
+    else."""
+
+    def read(value: Any) -> datetime | None:
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                return general(value)  # type: ignore[no-any-return]
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+        return general(value)  # type: ignore[no-any-return]
+
+    return read
 
 
 class ScaledDecimal(TypeDecorator[Decimal]):
