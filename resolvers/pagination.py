@@ -95,22 +95,30 @@ async def fetch_page(
     page: PageRequest,
     *,
     descending: bool = False,
+    rows: bool = False,
 ) -> Page[T]:
-    """Run one page of ``query`` (plus a COUNT when ``totalCount`` was asked for)."""
+    """Run one page of ``query`` (plus a COUNT when ``totalCount`` was asked for).
+
+    ``rows``: the query selects a table's columns (``table_columns``), not an ORM entity, and
+    the page holds its rows: for lists read only to be shown, which skip the ORM's entity
+    construction (a row answers the same attribute names)."""
     paged = query
     if page.after is not None:
         paged = paged.where(key < page.after if descending else key > page.after)
     paged = paged.order_by(key.desc() if descending else key.asc()).limit(page.first + 1)
     async with ctx.db.read() as session:
-        rows = list((await session.scalars(paged)).all()) if page.first > 0 else []
+        found: list[Any] = []
+        if page.first > 0:
+            result = await session.execute(paged)
+            found = list(result.all() if rows else result.scalars().all())
         total = 0
         if page.with_total:
             count_query = query.with_only_columns(
                 func.count(), maintain_column_froms=True
             ).order_by(None)
             total = int(await session.scalar(count_query) or 0)
-    has_next = len(rows) > page.first
-    items = rows[: page.first]
+    has_next = len(found) > page.first
+    items = found[: page.first]
     return Page(
         items=items,
         cursors=[encode_cursor(_key_of(item, key)) for item in items],
@@ -118,6 +126,11 @@ async def fetch_page(
         has_previous_page=page.after is not None,
         total_count=total,
     )
+
+
+def table_columns(model: type[Any]) -> list[Any]:
+    """A model's table columns, to select rows instead of entities (``fetch_page(rows=True)``)."""
+    return list(model.__table__.columns)
 
 
 def _key_of(item: Any, key: InstrumentedAttribute[Any]) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, not_, or
 from db.enums import ContactSource, MarketingStatus
 from db.models import Contact
 from resolvers.context import RequestContext
-from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.pagination import Page, PageRequest, fetch_page, table_columns
 from resolvers.users import search_condition
 from resolvers.users.owned_items import owner_not_in, resolve_owner_in
 
@@ -58,8 +58,8 @@ async def list_contacts(
     ctx: RequestContext, page: PageRequest, flt: ContactFilterData | None
 ) -> Page[Contact]:
     conditions = await contact_conditions(ctx, flt)
-    query: Select[tuple[Contact]] = select(Contact).where(*conditions)  # type: ignore[arg-type]
-    return await fetch_page(ctx, query, Contact.id, page)
+    query: Select[tuple[Contact]] = select(*table_columns(Contact)).where(*conditions)  # type: ignore[arg-type]
+    return await fetch_page(ctx, query, Contact.id, page, rows=True)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from db.models import User, UserToken
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import ErrorCode, request_error
 from resolvers.loaders import newest_invitation_ids
-from resolvers.pagination import Page, PageRequest, fetch_page
+from resolvers.pagination import Page, PageRequest, fetch_page, table_columns
 from resolvers.text_inputs import search_needle
 
 
@@ -71,7 +71,9 @@ def search_condition(
 async def list_users(
     ctx: RequestContext, page: PageRequest, flt: UserFilterData | None
 ) -> Page[User]:
-    query: Select[tuple[User]] = select(User).where(User.account_id == ctx.viewer.account_id)
+    query: Select[tuple[User]] = select(*table_columns(User)).where(
+        User.account_id == ctx.viewer.account_id
+    )
     if flt is not None:
         if flt.statuses:
             query = query.where(User.status.in_(flt.statuses))
@@ -81,7 +83,7 @@ async def list_users(
             query = query.where(search_condition(flt.search, User.name, User.email))  # type: ignore[arg-type]
         if flt.invitation_status is not None:
             query = query.where(invitation_filter(ctx, flt.invitation_status))
-    users = await fetch_page(ctx, query, User.id, page)
+    users = await fetch_page(ctx, query, User.id, page, rows=True)
     # Fields below often name these same users again (a contact's owner on the users page):
     # they read them from the loader instead of selecting them a second time.
     ctx.loaders.user.prime_many({user.id: user for user in users.items})
