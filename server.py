@@ -80,7 +80,8 @@ REQUEST_ID_HEADER = "x-request-id"
 class RequestScope:
     """Pure ASGI middleware: a request id and one ``RequestDatabase`` per HTTP request.
 
-    The database is closed after the response is sent, whatever happened in between.
+    The database is closed after the response is sent, whatever happened in between, and the
+    request's GraphQL contexts let go of what they loaded (``RequestContext.release``).
     """
 
     def __init__(self, app: ASGIApp, services: Services, metrics: Metrics) -> None:
