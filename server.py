@@ -119,9 +119,11 @@ class RequestScope:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            for ctx in contexts:
-                ctx.release()
-            await database.close()
+            try:
+                await database.close()
+            finally:
+                for ctx in contexts:
+                    ctx.release()
             current_stats.reset(token)
             duration = log_request(
                 request_id=request_id,
@@ -265,9 +267,10 @@ def freeze_start_up_objects() -> None:
     """Hide what start-up built from the cyclic garbage collector (``gc.freeze``).
 
     The schema, its plans, SQLAlchemy's metadata and every imported module live as long as the
-    process; without this each full collection walks all of them again (bench/RESULTS.md: the
-    users page's mean CPU time falls by about a tenth). Only a server process does this (an
-    app built around a caller's engine, as in tests, leaves the caller's collector alone).
+    process; without this each full collection walks all of them again (bench/RESULTS.md,
+    "issue 14 closed": the users page's mean CPU time per request fell by about a tenth). Only
+    a server process does this (an app built around a caller's engine, as in tests, leaves the
+    caller's collector alone).
     """
     gc.collect()
     gc.freeze()

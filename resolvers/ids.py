@@ -41,12 +41,13 @@ def parse_key(text: str) -> int | None:
     return int(text) if _CANONICAL_KEY.fullmatch(text) else None
 
 
-#: How many encoded ids and cursors are remembered: a page names up to a few hundred objects,
-#: and the same ones again on the next request (an id is a pure function of type and key).
-ENCODED_REMEMBERED = 1 << 16
+#: How many encoded ids (and, apart, cursors) are remembered: a page names up to a few hundred
+#: objects, often the same ones as the page before (an id is a pure function of type and key).
+#: About 200 bytes each: a bound of under 2 MB per process.
+ENCODED_REMEMBERED = 8192
 
 
-@functools.lru_cache(maxsize=ENCODED_REMEMBERED)
+@functools.lru_cache(maxsize=ENCODED_REMEMBERED, typed=True)  # typed: True is not the key 1
 def encode_global_id(type_name: str, pk: int) -> str:
     return _b64encode(f"{type_name}:{pk}")
 
@@ -70,7 +71,7 @@ def decode_typed_id(global_id: str, expected_type: str) -> int | None:
     return decoded[1]
 
 
-@functools.lru_cache(maxsize=ENCODED_REMEMBERED)
+@functools.lru_cache(maxsize=ENCODED_REMEMBERED, typed=True)
 def encode_cursor(pk: int) -> str:
     return _b64encode(f"{_CURSOR_PREFIX}{pk}")
 

@@ -98,6 +98,8 @@ class Loaders:
         is a method of this object, which the context holds), so the values they hold would
         wait for the cyclic garbage collector: thousands of rows and API objects per page,
         walked again by every collection until then. Emptied, they are freed at once.
+        (Work graphql-core lets finish after the response, the siblings of a field whose error
+        ended it, may load again; that little is left to the collector.)
         """
         for loader in vars(self).values():
             if isinstance(loader, DataLoader):

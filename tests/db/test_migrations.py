@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -79,56 +78,3 @@ def test_scaled_decimal_refuses_sub_cent_values():
 
     with pytest.raises(ValueError, match="decimal places"):
         ScaledDecimal(2).process_bind_param(Decimal("1.005"), None)  # type: ignore[arg-type]
-
-
-async def test_datetimes_come_back_aware_utc_whatever_the_session_time_zone(factory, sessionmaker):
-    # On PostgreSQL the column type leaves asyncpg's values as they are (no per-value call):
-    # that holds only while asyncpg hands back UTC, also under another session TimeZone.
-    from datetime import UTC, datetime, timedelta, timezone
-
-    from sqlalchemy import select
-
-    acme = await factory.account()
-    tokyo = timezone(timedelta(hours=9))
-    written = datetime(2026, 3, 1, 9, 30, tzinfo=tokyo)
-    async with sessionmaker.begin() as session:
-        session.add(
-            Deal(
-                account_id=acme.id, title="t", value=Decimal(1), currency="EUR", created_at=written
-            )
-        )
-    async with sessionmaker() as session:
-        if session.bind.dialect.name == "postgresql":
-            await session.execute(text("SET TIME ZONE 'Asia/Tokyo'"))
-        read = await session.scalar(select(Deal.created_at).where(Deal.account_id == acme.id))
-    assert read == written
-    assert read is not None
-    assert read.tzinfo is UTC
-    assert read.hour == 0
-
-
-def test_sqlite_datetimes_read_fast_as_sqlalchemy_reads_them():
-    # UTCDateTime reads SQLite's text with datetime.fromisoformat; SQLAlchemy's own reading is
-    # the reference for every spelling SQLAlchemy writes (and for what it reads besides).
-    from datetime import UTC, datetime
-
-    from sqlalchemy.dialects import sqlite
-
-    from db.types import UTCDateTime
-
-    dialect = sqlite.dialect()
-    column_type = UTCDateTime()
-    impl: Any = column_type.dialect_impl(dialect)
-    fast = impl.result_processor(dialect, None)
-    written = impl.impl_instance.bind_processor(dialect)  # SQLAlchemy's own writing
-    general = impl.impl_instance.result_processor(dialect, None)
-    for moment in (
-        datetime(2026, 9, 29, 16, 43, 4, tzinfo=UTC),
-        datetime(2026, 9, 29, 16, 43, 4, 123456, tzinfo=UTC),
-        datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
-    ):
-        text_value = written(column_type.process_bind_param(moment, dialect))
-        assert fast(text_value) == moment
-        assert fast(text_value) == general(text_value).replace(tzinfo=UTC)
-    assert fast(None) is None
-    assert fast("2026-09-29 16:43") == datetime(2026, 9, 29, 16, 43, tzinfo=UTC)

@@ -1,0 +1,69 @@
+"""Column types and the shape of what the read paths select."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.dialects import sqlite
+
+from db.models import Base, Deal
+from db.types import UTCDateTime
+
+
+async def test_datetimes_come_back_aware_utc_whatever_the_session_time_zone(factory, sessionmaker):
+    # On PostgreSQL the column type leaves asyncpg's values as they are (no per-value call):
+    # that holds only while asyncpg hands back UTC, also under another session TimeZone.
+    acme = await factory.account()
+    tokyo = timezone(timedelta(hours=9))
+    written = datetime(2026, 3, 1, 9, 30, tzinfo=tokyo)
+    async with sessionmaker.begin() as session:
+        session.add(
+            Deal(
+                account_id=acme.id, title="t", value=Decimal(1), currency="EUR", created_at=written
+            )
+        )
+    async with sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":
+            await session.execute(text("SET TIME ZONE 'Asia/Tokyo'"))
+        read = await session.scalar(select(Deal.created_at).where(Deal.account_id == acme.id))
+    assert read == written
+    assert read is not None
+    assert read.tzinfo is UTC
+    assert read.hour == 0
+
+
+def test_sqlite_datetimes_read_fast_as_sqlalchemy_reads_them():
+    # UTCDateTime reads SQLite's text with datetime.fromisoformat; SQLAlchemy's own reading is
+    # the reference for every spelling SQLAlchemy writes (and for what it reads besides).
+    dialect = sqlite.dialect()
+    column_type = UTCDateTime()
+    impl: Any = column_type.dialect_impl(dialect)
+    fast = impl.result_processor(dialect, None)
+    written = impl.impl_instance.bind_processor(dialect)  # SQLAlchemy's own writing
+    general = impl.impl_instance.result_processor(dialect, None)
+    for moment in (
+        datetime(2026, 9, 29, 16, 43, 4, tzinfo=UTC),
+        datetime(2026, 9, 29, 16, 43, 4, 123456, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    ):
+        text_value = written(column_type.process_bind_param(moment, dialect))
+        assert fast(text_value) == moment
+        assert fast(text_value) == general(text_value).replace(tzinfo=UTC)
+    assert fast(None) is None
+    assert fast("2026-09-29 16:43") == datetime(2026, 9, 29, 16, 43, tzinfo=UTC)
+
+
+def test_every_column_is_mapped_under_its_own_name():
+    # Rows stand in for entities on the read paths (resolvers/read_statements.py,
+    # fetch_page(rows=True)): a row's attribute is the column's name, an entity's the mapped
+    # attribute's, so the two must be the same everywhere.
+    renamed = [
+        f"{mapper.class_.__name__}.{prop.key} -> {prop.columns[0].key}"
+        for mapper in Base.registry.mappers
+        for prop in inspect(mapper.class_).column_attrs
+        if prop.columns[0].key != prop.key
+    ]
+    assert renamed == []
