@@ -314,7 +314,7 @@ async def _read_field(
     field_nodes: list[FieldNode],
     keys: list[Any],
 ) -> None:
-    await read_path.loader(ctx.loaders).load_many(keys)
+    await load_level(read_path.loader(ctx.loaders), keys)
     next_type = _level_type(_named(field.type), read_path.next_level)
     next_nodes = selection.below(field_nodes, read_path.next_level)
     if next_type is None or not selection.fields(next_nodes):
@@ -326,6 +326,31 @@ async def _read_field(
     ]
     if next_objects:
         await _read_level(ctx, selection, next_type, next_nodes, next_objects)
+
+
+async def load_level(loader: DataLoader[Any, Any], keys: list[Any]) -> None:
+    """``load_many`` for a whole level, without its future, task and two done-callbacks per
+    key (each scheduled through the event loop: most of a page's asyncio work): the batch
+    function once for the keys not loaded yet, its values primed into the loader. A value the
+    batch function gives as an exception is left out: the field's resolver loads it and
+    reports it where it belongs."""
+    cache = loader.cache_map
+    missing = []
+    for key in keys:
+        future = cache.get(key)
+        if future is None or future.cancelled():
+            missing.append(key)
+    if not missing:
+        return
+    values = await loader.load_fn(missing)
+    loader.prime_many(
+        {
+            key: value
+            for key, value in zip(missing, values, strict=True)
+            if not isinstance(value, BaseException)
+        },
+        force=True,  # only keys with nothing usable cached: a cancelled load is replaced
+    )
 
 
 def _objects_at(value: Any, path: tuple[str, ...]) -> list[Any]:
