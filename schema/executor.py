@@ -534,7 +534,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 value,
                 position_context,
             )
-            if self.is_awaitable(completed):
+            if type(completed) not in _SYNC_RESULTS and self.is_awaitable(completed):
                 return self._await_field(step, field_path, completed)
             return completed
         except Exception as raw_error:
@@ -577,6 +577,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             raise result
         kind = shape.kind
         if kind is Kind.NON_NULL:
+            inner: Shape = shape.inner  # type: ignore[assignment]
+            if inner.kind is Kind.OBJECT:
+                # The common case (a required object: an edge, its node), in one call: the
+                # object branch below never gives None for a value that is not None.
+                if result is None or result is Undefined:
+                    raise TypeError(step.null_message)
+                return self.complete_shape(inner, step, path, result, position_context)
             completed = self.complete_shape(
                 shape.inner,  # type: ignore[arg-type]
                 step,
