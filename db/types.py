@@ -50,19 +50,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _sqlite_reader(general: Any) -> Any:
-    """SQLite keeps text (naive UTC, ISO-8601 with a space): ``datetime.fromisoformat`` reads
-    it several times faster than SQLAlchemy's regular expression, which still reads anything
-    else."""
+    """SQLite keeps text (naive UTC, ISO-8601 with a space): ``datetime.fromisoformat`` with the
+    UTC offset appended reads it about five times faster than SQLAlchemy's regular expression
+    followed by ``replace(tzinfo=UTC)``; any other spelling takes SQLAlchemy's reading."""
 
     def read(value: Any) -> datetime | None:
+        if value is None:
+            return None
         if isinstance(value, str):
             try:
-                parsed = datetime.fromisoformat(value)
+                return datetime.fromisoformat(value + "+00:00")
             except ValueError:
-                return general(value)  # type: ignore[no-any-return]
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
+                pass  # e.g. a spelling with an offset of its own
         return general(value)  # type: ignore[no-any-return]
 
     return read
