@@ -268,6 +268,22 @@ async def read_ahead(info: strawberry.Info[RequestContext], objects: list[Any]) 
     await _read_level(info.context, selection, node_type, nodes, objects)
 
 
+_Declared: TypeAlias = list[tuple[GraphQLField, ReadPath, list[FieldNode]]]
+
+
+def _declared_fields(
+    selection: Selection, parent_type: GraphQLObjectType, nodes: list[FieldNode]
+) -> _Declared:
+    """The declared fields selected under ``nodes`` (a level of ``parent_type`` objects)."""
+    declared: _Declared = []
+    for field_nodes in selection.fields(nodes).values():
+        field = parent_type.fields.get(field_nodes[0].name.value)
+        read_path = read_path_of(field) if field is not None else None
+        if field is not None and read_path is not None:
+            declared.append((field, read_path, field_nodes))
+    return declared
+
+
 async def _read_level(
     ctx: RequestContext,
     selection: Selection,
@@ -275,12 +291,14 @@ async def _read_level(
     nodes: list[FieldNode],
     parents: list[Any],
 ) -> None:
+    await _read_declared(ctx, selection, _declared_fields(selection, parent_type, nodes), parents)
+
+
+async def _read_declared(
+    ctx: RequestContext, selection: Selection, declared: _Declared, parents: list[Any]
+) -> None:
     loads: list[Awaitable[None]] = []
-    for field_nodes in selection.fields(nodes).values():
-        field = parent_type.fields.get(field_nodes[0].name.value)
-        read_path = read_path_of(field) if field is not None else None
-        if field is None or read_path is None:
-            continue
+    for field, read_path, field_nodes in declared:
         keys = _keys(ctx, read_path, field, field_nodes, selection, parents)
         if keys:
             loads.append(_read_field(ctx, selection, field, read_path, field_nodes, keys))
@@ -316,16 +334,19 @@ async def _read_field(
 ) -> None:
     await load_level(read_path.loader(ctx.loaders), keys)
     next_type = _level_type(_named(field.type), read_path.next_level)
-    next_nodes = selection.below(field_nodes, read_path.next_level)
-    if next_type is None or not selection.fields(next_nodes):
+    if next_type is None:
         return
+    next_nodes = selection.below(field_nodes, read_path.next_level)
+    declared = _declared_fields(selection, next_type, next_nodes)
+    if not declared:
+        return  # nothing below to load: the objects are converted when completed
     next_objects = [
         child
         for key in keys
         for child in _objects_at(read_path.read_now(ctx, key), read_path.next_level)
     ]
     if next_objects:
-        await _read_level(ctx, selection, next_type, next_nodes, next_objects)
+        await _read_declared(ctx, selection, declared, next_objects)
 
 
 async def load_level(loader: DataLoader[Any, Any], keys: list[Any]) -> None:
