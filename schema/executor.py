@@ -44,6 +44,7 @@ from graphql import (
     ArgumentNode,
     DirectiveNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLLeafType,
     GraphQLList,
@@ -132,6 +133,29 @@ def shape_of(graphql_type: GraphQLOutputType) -> Shape | None:
     return None  # interfaces and unions need their type resolver, which takes the info
 
 
+def _leaf_coercer(leaf_type: GraphQLLeafType) -> Any:
+    """The leaf type's ``coerce_output_value``; for a Strawberry enum, remembered per member.
+
+    Strawberry's enum coercion walks every value of the enum comparing values, for each leaf;
+    a member's name does not change, so each member of the enum's own class is coerced once
+    per process (anything else, and any failure, takes the coercion every time)."""
+    coerce = leaf_type.coerce_output_value
+    members_of = getattr(leaf_type, "wrapped_cls", None)
+    if not isinstance(leaf_type, GraphQLEnumType) or members_of is None:
+        return coerce
+    names: dict[Any, Any] = {}
+
+    def coerce_member(value: Any) -> Any:
+        if type(value) is not members_of:
+            return coerce(value)
+        name = names.get(value)
+        if name is None:
+            name = names[value] = coerce(value)
+        return name
+
+    return coerce_member
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One response key of a planned selection."""
@@ -161,6 +185,9 @@ class Step:
 class Plan:
     steps: list[Step]
     fast: int  # attribute fields and __typename: how many skip graphql-core's generic work
+    #: Every step a scalar or enum attribute, or ``__typename``: the completion of an object
+    #: is then a function of the object alone (see ``FastExecutor.complete_object``).
+    leaves_only: bool = False
 
 
 def plan_selection(
@@ -208,7 +235,7 @@ def plan_selection(
                 attribute=resolve.attribute,
                 shape=shape,
                 leaf_type=leaf_type,
-                coerce=leaf_type.coerce_output_value if leaf_type is not None else None,
+                coerce=_leaf_coercer(leaf_type) if leaf_type is not None else None,
                 non_null_leaf=leaf_type is not None and shape.kind is Kind.NON_NULL,
                 null_message=(
                     f"Cannot return null for non-nullable field {parent_type.name}.{field_name}."
@@ -218,7 +245,8 @@ def plan_selection(
             )
         )
         fast += 1
-    return Plan(steps, fast)
+    leaves_only = all(step.typename is not None or step.coerce is not None for step in steps)
+    return Plan(steps, fast, leaves_only=bool(steps) and leaves_only)
 
 
 def _directives_use_variables(operation: OperationDefinitionNode, fragments: Iterable[Any]) -> bool:
@@ -311,6 +339,16 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self.request_plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
         #: Arguments and selections of the declared reads, per step, for this request.
         self.read_requests: dict[int, FieldRequest] = {}
+        #: Field errors handled so far (also those not reported: under a nulled parent).
+        self.field_errors = 0
+        #: Completed leaf-only objects, by (plan, object) identity: ``complete_object``.
+        self.completed_objects: dict[tuple[int, int], tuple[Any, dict[str, Any]]] = {}
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        # The response is complete: its shared answers go with it (the executor sits in
+        # reference cycles; holding the page's objects would leave them to the collector).
+        self.completed_objects.clear()
+        return super().build_response(data)
 
     # Planning -----------------------------------------------------------------------------
 
@@ -541,6 +579,16 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             self.attribute_error(step, parent_path, raw_error, field_path)
             return None
 
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        self.field_errors += 1
+        super().handle_field_error(raw_error, return_type, field_details_list, path)
+
     def attribute_error(
         self,
         step: Step,
@@ -604,7 +652,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise invalid_return_type_error(object_type, result, step.field_details_list)
             child_plan = step.child_plan
             if child_plan and position_context is None:
-                return self.execute_plan(object_type, result, path, child_plan[0], None)
+                return self.complete_object(object_type, result, path, child_plan[0])
             grouped_field_set, new_defer_usages, _ = self.collect_subfields(
                 object_type, step.field_details_list
             )
@@ -616,7 +664,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     )
                 # Every object this step completes has the same selection: plan it once.
                 child_plan.append(plan)
-                return self.execute_plan(object_type, result, path, plan, position_context)
+                return self.complete_object(object_type, result, path, plan)
             return self.execute_collected_subfields(
                 object_type, result, path, grouped_field_set, new_defer_usages, position_context
             )
@@ -636,6 +684,25 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 f"Expected Iterable, but did not find one for field '{parent}.{field_name}'."
             )
         return self.complete_list(shape, step, path, result, position_context)
+
+    def complete_object(
+        self, object_type: GraphQLObjectType, result: Any, path: Path, plan: Plan
+    ) -> Any:
+        """An object of a planned selection. One made of leaves only that was completed before
+        without an error (a page names the same owner on many contacts) gives the same
+        answer again: its fields read only the object, through pure coercions."""
+        if not plan.leaves_only:
+            return self.execute_plan(object_type, result, path, plan, None)
+        key = (id(plan), id(result))
+        known = self.completed_objects.get(key)
+        if known is not None and known[0] is result:
+            return known[1]
+        errors_before = self.field_errors
+        completed = self.execute_plan(object_type, result, path, plan, None)
+        if type(completed) is dict and self.field_errors == errors_before:
+            # The object is kept with its answer, so its id is not reused meanwhile.
+            self.completed_objects[key] = (result, completed)
+        return completed
 
     def complete_list(
         self, shape: Shape, step: Step, path: Path, items: Iterable[Any], position_context: Any

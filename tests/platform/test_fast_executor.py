@@ -106,11 +106,26 @@ BRANCHES = [
 ]
 
 
+#: The same objects named several times (like an owner on many contacts), one with a leaf that
+#: cannot be coerced: its error must be reported at every position it appears in.
+SHARED = _leaf("shared")
+UNREPRESENTABLE = _leaf("odd", maybe=object())
+
+
+@strawberry.type
+class Holder:
+    items: list[Leaf]  # an attribute: completed by the fast executor, object by object
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def branches(self) -> list[Branch]:
         return BRANCHES
+
+    @strawberry.field
+    def holder(self) -> Holder:
+        return Holder(items=[SHARED, UNREPRESENTABLE, SHARED, UNREPRESENTABLE, UNREPRESENTABLE])
 
     @strawberry.field
     def strict_branches(self) -> list[Branch] | None:
@@ -147,6 +162,8 @@ EDGE_CASES = [
     "{ named { __typename name ... on Leaf { colour } ... on Branch { count } } }",
     "{ things { __typename ... on Leaf { name tags } ... on Branch { name count } } }",
     "{ branches { name } branches { count } }",
+    "{ holder { items { name colour maybe } } }",
+    "{ holder { items { __typename name } again: items { name maybe } } }",
 ]
 
 
@@ -199,6 +216,18 @@ async def test_errors_and_null_propagation_are_reported_where_graphql_core_repor
         ]
     }
     assert [e.path for e in result.errors or ()] == [["branches", 1, "nullableLeaves", 0, "name"]]
+
+
+async def test_a_repeated_object_reports_its_errors_at_every_position() -> None:
+    fast, _ = _schemas()
+    result = await fast.execute("{ holder { items { name maybe } } }")
+    shared, odd = {"name": "shared", "maybe": None}, {"name": "odd", "maybe": None}
+    assert result.data == {"holder": {"items": [shared, odd, shared, odd, odd]}}
+    assert [e.path for e in result.errors or ()] == [
+        ["holder", "items", 1, "maybe"],
+        ["holder", "items", 3, "maybe"],
+        ["holder", "items", 4, "maybe"],
+    ]
 
 
 # --- generated queries over the served schema, on demo data ---------------------------------
