@@ -52,16 +52,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 def _sqlite_reader(general: Any) -> Any:
     """SQLite keeps text (naive UTC, ISO-8601 with a space): ``datetime.fromisoformat`` with the
     UTC offset appended reads it about five times faster than SQLAlchemy's regular expression
-    followed by ``replace(tzinfo=UTC)``; any other spelling takes SQLAlchemy's reading."""
+    followed by ``replace(tzinfo=UTC)``; any spelling that does not read as an aware datetime
+    that way (an offset of its own, a date alone) takes SQLAlchemy's reading."""
 
     def read(value: Any) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):
             try:
-                return datetime.fromisoformat(value + "+00:00")
+                parsed = datetime.fromisoformat(value + "+00:00")
             except ValueError:
-                pass  # e.g. a spelling with an offset of its own
+                parsed = None  # e.g. a spelling with an offset of its own
+            # A date alone reads as a date and a "+00:00" time, without a zone: not ours.
+            if parsed is not None and parsed.tzinfo is not None:
+                return parsed
         return general(value)  # type: ignore[no-any-return]
 
     return read

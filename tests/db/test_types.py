@@ -54,6 +54,11 @@ def test_sqlite_datetimes_read_fast_as_sqlalchemy_reads_them():
         assert fast(text_value) == general(text_value).replace(tzinfo=UTC)
     assert fast(None) is None
     assert fast("2026-09-29 16:43") == datetime(2026, 9, 29, 16, 43, tzinfo=UTC)
+    # Spellings fromisoformat reads without a zone or with another offset: SQLAlchemy's reading.
+    for text_value in ("2026-09-29", "2026-09-29T16:43:04+02:00"):
+        expected = column_type.process_result_value(general(text_value), dialect)
+        assert fast(text_value) == expected
+        assert fast(text_value).tzinfo is UTC
 
 
 def test_every_column_is_mapped_under_its_own_name():
