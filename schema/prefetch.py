@@ -10,7 +10,7 @@ that one declaration:
   else the loader's awaitable;
 - the look-ahead (``read_ahead``): a list resolver hands it the page's objects; it reads the
   request's selection (aliases, fragments, ``@skip``/``@include``, variables), finds every
-  declared field below, loads each one for the whole level with one ``load_many`` and goes on
+  declared field below, loads each one for the whole level with one batch call and goes on
   with the next level, so a page costs one batch per loader and level whatever its size;
 - the executor (``schema/executor.py``): a declared field whose value the loader already holds
   is completed as a plain read, without Strawberry's resolver chain or a resolve info. Anything
@@ -350,28 +350,52 @@ async def _read_field(
 
 
 async def load_level(loader: DataLoader[Any, Any], keys: list[Any]) -> None:
-    """``load_many`` for a whole level, without its future, task and two done-callbacks per
-    key (each scheduled through the event loop: most of a page's asyncio work): the batch
-    function once for the keys not loaded yet, its values primed into the loader. A value the
-    batch function gives as an exception is left out: the field's resolver loads it and
-    reports it where it belongs."""
+    """``load_many`` for a whole level, without a task and two done-callbacks per key (each
+    scheduled through the event loop: most of a page's asyncio work).
+
+    The keys nothing has asked for yet get a pending future in the loader's cache first, so
+    any other reader of them (another alias, a resolver) waits for this one batch call; keys
+    another reader is loading are waited for. Results and failures land in those futures as
+    the loader's own batch would leave them: a failing key fails its field, from the cache."""
     cache = loader.cache_map
-    missing = []
+    loop = asyncio.get_running_loop()
+    missing: list[tuple[Any, asyncio.Future[Any]]] = []
+    loading: list[asyncio.Future[Any]] = []
     for key in keys:
         future = cache.get(key)
         if future is None or future.cancelled():
-            missing.append(key)
-    if not missing:
+            future = loop.create_future()
+            cache.set(key, future)
+            missing.append((key, future))
+        elif not future.done():
+            loading.append(future)
+    if missing:
+        await _fill(loader, missing)
+    if loading:
+        await asyncio.gather(*loading, return_exceptions=True)
+
+
+async def _fill(
+    loader: DataLoader[Any, Any], missing: list[tuple[Any, asyncio.Future[Any]]]
+) -> None:
+    try:
+        values = await loader.load_fn([key for key, _ in missing])
+    except Exception as failure:
+        for _key, future in missing:
+            future.set_exception(failure)
+            future.exception()  # retrieved here: each field reports it from the cache
         return
-    values = await loader.load_fn(missing)
-    loader.prime_many(
-        {
-            key: value
-            for key, value in zip(missing, values, strict=True)
-            if not isinstance(value, BaseException)
-        },
-        force=True,  # only keys with nothing usable cached: a cancelled load is replaced
-    )
+    except BaseException:
+        for key, future in missing:  # cancelled: a later reader loads again
+            loader.cache_map.delete(key)
+            future.cancel()
+        raise
+    for (_key, future), value in zip(missing, values, strict=True):
+        if isinstance(value, BaseException):
+            future.set_exception(value)
+            future.exception()
+        else:
+            future.set_result(value)
 
 
 def _objects_at(value: Any, path: tuple[str, ...]) -> list[Any]:

@@ -111,3 +111,24 @@ async def test_invalid_nested_page_arguments_still_fail_where_they_are(api, fact
     )
     assert {error["extensions"]["code"] for error in body["errors"]} == {"INVALID_INPUT"}
     assert body["errors"][0]["path"] == ["users", "edges", 0, "node", "contacts"]
+
+
+async def test_aliases_of_one_declared_field_share_one_batch(api, factory, statements):
+    acme = await factory.account()
+    for _ in range(3):
+        user = await factory.user(acme, with_token=False)
+        await factory.contacts(acme, 2, owner=user)
+    once = "{ users(first: 10) { edges { node { seat { status } ownedItems { total } } } } }"
+    twice = """
+    { users(first: 10) { edges { node {
+        s1: seat { status } s2: seat { id }
+        o1: ownedItems { total } o2: ownedItems { contacts }
+    } } } }
+    """
+    statements.reset()
+    await api.data(once, token=acme.owner.token)
+    single = statements.count
+    statements.reset()
+    data = await api.data(twice, token=acme.owner.token)
+    assert statements.count == single  # auth, page, seats, owned counts
+    assert [edge["node"]["o2"]["contacts"] for edge in data["users"]["edges"]] == [0, 2, 2, 2]
