@@ -138,7 +138,8 @@ def _leaf_coercer(leaf_type: GraphQLLeafType) -> Any:
 
     Strawberry's enum coercion walks every value of the enum comparing values, for each leaf;
     a member's name does not change, so each member of the enum's own class is coerced once
-    per process (anything else, and any failure, takes the coercion every time)."""
+    per planned step (a step lives with its document's plans, or its request's when
+    directives use variables); anything else, and any failure, takes the coercion every time."""
     coerce = leaf_type.coerce_output_value
     members_of = getattr(leaf_type, "wrapped_cls", None)
     if not isinstance(leaf_type, GraphQLEnumType) or members_of is None:
