@@ -268,7 +268,7 @@ def freeze_start_up_objects() -> None:
 
     The schema, its plans, SQLAlchemy's metadata and every imported module live as long as the
     process; without this each full collection walks all of them again (bench/RESULTS.md,
-    "issue 14 closed": the users page's mean CPU time per request fell by about a tenth). Only
+    "Issue 14, night of 2026-11-26/27": the users page's mean CPU per request fell ~10 %). Only
     a server process does this (an app built around a caller's engine, as in tests, leaves the
     caller's collector alone).
     """
