@@ -626,13 +626,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             raise result
         kind = shape.kind
         if kind is Kind.NON_NULL:
-            inner: Shape = shape.inner  # type: ignore[assignment]
-            if inner.kind is Kind.OBJECT:
-                # The common case (a required object: an edge, its node), in one call: the
-                # object branch below never gives None for a value that is not None.
-                if result is None or result is Undefined:
-                    raise TypeError(step.null_message)
-                return self.complete_shape(inner, step, path, result, position_context)
             completed = self.complete_shape(
                 shape.inner,  # type: ignore[arg-type]
                 step,
