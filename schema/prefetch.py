@@ -381,10 +381,7 @@ async def _fill(
     try:
         values = await loader.load_fn([key for key, _ in missing])
     except Exception as failure:
-        for _key, future in missing:
-            future.set_exception(failure)
-            future.exception()  # retrieved here: each field reports it from the cache
-        return
+        values = [failure] * len(missing)
     except BaseException:
         for key, future in missing:  # cancelled: a later reader loads again
             loader.cache_map.delete(key)
@@ -393,7 +390,7 @@ async def _fill(
     for (_key, future), value in zip(missing, values, strict=True):
         if isinstance(value, BaseException):
             future.set_exception(value)
-            future.exception()
+            future.exception()  # retrieved here: each field reports it from the cache
         else:
             future.set_result(value)
 
