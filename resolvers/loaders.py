@@ -117,7 +117,7 @@ class Loaders:
     def _by_id(self, model: type[M]) -> DataLoader[int, M | None]:
         async def load(ids: list[int]) -> list[M | None]:
             async with self._ctx.db.read() as session:
-                query = statements.rows_by_id(model, _dialect(session))
+                query = statements.rows_by(model, "id", _dialect(session))
                 rows = (await session.execute(query, self._params(ids))).all()
             return _by_key(rows, lambda row: int(row.id), ids)  # type: ignore[arg-type, attr-defined]
 
@@ -125,7 +125,7 @@ class Loaders:
 
     async def _load_seats_by_user(self, user_ids: list[int]) -> list[models.Seat | None]:
         async with self._ctx.db.read() as session:
-            query = statements.seats_by_user(_dialect(session))
+            query = statements.rows_by(models.Seat, "user_id", _dialect(session))
             rows = (await session.execute(query, self._params(user_ids))).all()
         return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)  # type: ignore[arg-type]
 

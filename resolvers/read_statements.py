@@ -54,34 +54,30 @@ def _in_account(table: Any) -> ColumnElement[bool]:
 
 
 @functools.cache
-def rows_by_id(model: type[models.Base], dialect: str) -> Select[Any]:
-    """Rows of the account by primary key."""
+def rows_by(model: type[models.Base], key: str, dialect: str) -> Select[Any]:
+    """Rows of the account whose ``key`` column is one of ``ids``."""
     table = _table(model)
-    return select(*table.c).where(among_ids(table.c.id, dialect), _in_account(table))
+    return select(*table.c).where(among_ids(table.c[key], dialect), _in_account(table))
 
 
-@functools.cache
-def seats_by_user(dialect: str) -> Select[Any]:
-    table = _table(models.Seat)
-    return select(*table.c).where(among_ids(table.c.user_id, dialect), _in_account(table))
+def _counted_per_owner(table: Any, dialect: str, *leading: Any) -> Select[Any]:
+    """``(*leading, owner_id, n)``: how many rows of ``table`` each owner in ``ids`` has."""
+    return (
+        select(*leading, table.c.owner_id.label("owner_id"), func.count().label("n"))
+        .where(_in_account(table), among_ids(table.c.owner_id, dialect))
+        .group_by(table.c.owner_id)
+    )
 
 
 @functools.cache
 def owned_counts(dialect: str) -> Any:
     """``(item_type, owner_id, n)`` for the five owned item tables: one UNION ALL."""
-    parts = []
-    for item_type, model in OWNED_ITEM_MODELS.items():
-        table = _table(model)
-        parts.append(
-            select(
-                literal(item_type).label("item_type"),
-                table.c.owner_id.label("owner_id"),
-                func.count().label("n"),
-            )
-            .where(_in_account(table), among_ids(table.c.owner_id, dialect))
-            .group_by(table.c.owner_id)
+    return union_all(
+        *(
+            _counted_per_owner(_table(model), dialect, literal(item_type).label("item_type"))
+            for item_type, model in OWNED_ITEM_MODELS.items()
         )
-    return union_all(*parts)
+    )
 
 
 @functools.cache
@@ -126,9 +122,4 @@ def first_per_owner(
 @functools.cache
 def totals_per_owner(model: type[models.Contact] | type[models.Deal], dialect: str) -> Select[Any]:
     """``(owner_id, n)``: how many items each owner in ``ids`` has."""
-    table = _table(model)
-    return (
-        select(table.c.owner_id, func.count())
-        .where(_in_account(table), among_ids(table.c.owner_id, dialect))
-        .group_by(table.c.owner_id)
-    )
+    return _counted_per_owner(_table(model), dialect)
