@@ -106,6 +106,12 @@ class PortfolioLinkPayload:
     )
 
 
+def _link_payload(decision: building.LinkDecision) -> PortfolioLinkPayload:
+    return PortfolioLinkPayload(
+        request=PortfolioLinkRequest.from_row(decision.request, decision.portfolio.name)
+    )
+
+
 def _gid(value: strawberry.ID) -> str:
     return str(value)
 
@@ -141,9 +147,7 @@ class PortfolioBuildingMutation:
         decision = await building.request_portfolio_link(
             info.context, _gid(input.portfolio_id), _gid(input.account_id)
         )
-        return PortfolioLinkPayload(
-            request=PortfolioLinkRequest.from_row(decision.request, decision.portfolio.name)
-        )
+        return _link_payload(decision)
 
     @mutation(
         description="Accept a link request to your account (account owner only): the account "
@@ -161,9 +165,7 @@ class PortfolioBuildingMutation:
         decision = await building.decide_portfolio_link(
             info.context, _gid(input.request_id), accept=True
         )
-        return PortfolioLinkPayload(
-            request=PortfolioLinkRequest.from_row(decision.request, decision.portfolio.name)
-        )
+        return _link_payload(decision)
 
     @mutation(
         description="Decline a link request to your account (account owner only). userErrors: "
@@ -180,9 +182,7 @@ class PortfolioBuildingMutation:
         decision = await building.decide_portfolio_link(
             info.context, _gid(input.request_id), accept=False
         )
-        return PortfolioLinkPayload(
-            request=PortfolioLinkRequest.from_row(decision.request, decision.portfolio.name)
-        )
+        return _link_payload(decision)
 
     @mutation(
         description="Unlink an account from a portfolio: the portfolio owner, or the owner of "
