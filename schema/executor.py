@@ -35,8 +35,6 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -44,9 +42,7 @@ from graphql import (
     ArgumentNode,
     DirectiveNode,
     FragmentSpreadNode,
-    GraphQLEnumType,
     GraphQLError,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -57,7 +53,6 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
-    is_leaf_type,
 )
 from graphql.execution.collect_fields import (
     CollectedFields,
@@ -69,185 +64,21 @@ from graphql.execution.executor import invalid_return_type_error, to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.fast_fields import AttributeResolver
-from schema.prefetch import MISSING, FieldRequest, ReadPath, Selection, read_path_of, request_of
+from schema.completers import compiled_plan
+from schema.plans import (
+    PLAIN_TYPES,
+    SYNC_RESULTS,
+    Kind,
+    Plan,
+    Shape,
+    Step,
+    plan_selection,
+    shape_of,
+)
+from schema.prefetch import MISSING, FieldRequest, ReadPath, Selection, request_of
 
 #: How many documents keep their plans (the same bound as the parse cache).
 PLANNED_DOCUMENTS = 256
-
-#: Types of attribute values that are neither awaitable nor exceptions: completed inline.
-#: Enum classes join the first time one of their members is completed.
-_PLAIN_TYPES: set[type] = {str, int, float, bool, Decimal, date, datetime}
-#: What completed fields mostly are (objects, lists, leaves, null): surely not awaitable.
-_SYNC_RESULTS = frozenset({dict, list, str, int, float, bool, type(None)})
-
-
-class Kind(Enum):
-    NON_NULL = "non-null"
-    LIST = "list"
-    LEAF = "leaf"
-    OBJECT = "object"
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """How a value of one output type is completed without a resolve info."""
-
-    kind: Kind
-    graphql_type: GraphQLOutputType
-    inner: Shape | None = None
-    is_type_of: Any = None  # Strawberry's generated check, which ignores its info argument
-
-    @property
-    def leaf_type(self) -> GraphQLLeafType | None:
-        """The leaf type when the whole shape is a (possibly non-null) scalar or enum."""
-        shape = self.inner if self.kind is Kind.NON_NULL else self
-        if shape is not None and shape.kind is Kind.LEAF:
-            return shape.graphql_type  # type: ignore[return-value]
-        return None
-
-
-def _is_strawberry_generated(is_type_of: Any) -> bool:
-    # Strawberry gives every type that implements an interface (``Node`` types, so every
-    # edge's node) an ``is_type_of`` that only tests the object's class and ignores the info.
-    return getattr(is_type_of, "__module__", "") == "strawberry.schema.schema_converter" and (
-        getattr(is_type_of, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
-    )
-
-
-def shape_of(graphql_type: GraphQLOutputType) -> Shape | None:
-    """The shape of a type the fast path completes, or None (graphql-core completes it)."""
-    if isinstance(graphql_type, GraphQLNonNull | GraphQLList):
-        inner = shape_of(graphql_type.of_type)
-        if inner is None:
-            return None
-        kind = Kind.NON_NULL if isinstance(graphql_type, GraphQLNonNull) else Kind.LIST
-        return Shape(kind, graphql_type, inner)
-    if is_leaf_type(graphql_type):
-        return Shape(Kind.LEAF, graphql_type)
-    if isinstance(graphql_type, GraphQLObjectType):
-        is_type_of = graphql_type.is_type_of
-        if is_type_of is not None and not _is_strawberry_generated(is_type_of):
-            return None
-        return Shape(Kind.OBJECT, graphql_type, is_type_of=is_type_of)
-    return None  # interfaces and unions need their type resolver, which takes the info
-
-
-def _leaf_coercer(leaf_type: GraphQLLeafType) -> Any:
-    """The leaf type's ``coerce_output_value``; for a Strawberry enum, remembered per member.
-
-    Strawberry's enum coercion walks every value of the enum comparing values, for each leaf;
-    a member's name does not change, so each member of the enum's own class is coerced once
-    per planned step (a step lives with its document's plans, or its request's when
-    directives use variables); anything else, and any failure, takes the coercion every time."""
-    coerce = leaf_type.coerce_output_value
-    members_of = getattr(leaf_type, "wrapped_cls", None)
-    if not isinstance(leaf_type, GraphQLEnumType) or members_of is None:
-        return coerce
-    names: dict[Any, Any] = {}
-
-    def coerce_member(value: Any) -> Any:
-        if type(value) is not members_of:
-            return coerce(value)
-        name = names.get(value)
-        if name is None:
-            name = names[value] = coerce(value)
-        return name
-
-    return coerce_member
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One response key of a planned selection."""
-
-    response_name: str
-    field_details_list: FieldDetailsList
-    #: ``getattr`` name of an attribute field; None for ``__typename`` and normal fields.
-    attribute: str | None = None
-    shape: Shape | None = None
-    leaf_type: GraphQLLeafType | None = None
-    #: The leaf type's ``coerce_output_value``, for the inline path of ``execute_fields``.
-    coerce: Any = None
-    non_null_leaf: bool = False
-    typename: str | None = None
-    null_message: str = ""
-    field_def: Any = None
-    parent_type: GraphQLObjectType | None = None
-    #: A declared read (``schema/prefetch.py``): completed from the loader when it holds the
-    #: value, else through the field's resolver.
-    read: ReadPath | None = None
-    #: The plan of this step's object selection, once known (an object shape's objects all
-    #: share it; the step lives with the document's plans, or the request's).
-    child_plan: list[Plan] = field(default_factory=list, compare=False)
-
-
-@dataclass(slots=True)
-class Plan:
-    steps: list[Step]
-    fast: int  # attribute fields and __typename: how many skip graphql-core's generic work
-    #: Every step a scalar or enum attribute, or ``__typename``: the completion of an object
-    #: is then a function of the object alone (see ``FastExecutor.complete_object``).
-    leaves_only: bool = False
-
-
-def plan_selection(
-    schema: GraphQLSchema, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
-) -> Plan:
-    steps: list[Step] = []
-    fast = 0
-    for response_name, field_details_list in grouped_field_set.items():
-        node = field_details_list[0].node
-        field_name = node.name.value
-        if field_name == "__typename":
-            steps.append(Step(response_name, field_details_list, typename=parent_type.name))
-            fast += 1
-            continue
-        field_def = schema.get_field(parent_type, field_name)
-        if field_def is None:
-            continue  # graphql-core leaves unknown fields out of the response as well
-        resolve = field_def.resolve
-        null_message = f"Cannot return null for non-nullable field {parent_type.name}.{field_name}."
-        read = None if isinstance(resolve, AttributeResolver) else read_path_of(field_def)
-        if read is not None and (shape := shape_of(field_def.type)) is not None:
-            steps.append(
-                Step(
-                    response_name,
-                    field_details_list,
-                    shape=shape,
-                    null_message=null_message,
-                    field_def=field_def,
-                    parent_type=parent_type,
-                    read=read,
-                )
-            )
-            fast += 1
-            continue
-        shape = shape_of(field_def.type) if isinstance(resolve, AttributeResolver) else None
-        if shape is None or field_def.args or node.arguments:
-            steps.append(Step(response_name, field_details_list))
-            continue
-        assert isinstance(resolve, AttributeResolver)
-        leaf_type = shape.leaf_type
-        steps.append(
-            Step(
-                response_name,
-                field_details_list,
-                attribute=resolve.attribute,
-                shape=shape,
-                leaf_type=leaf_type,
-                coerce=_leaf_coercer(leaf_type) if leaf_type is not None else None,
-                non_null_leaf=leaf_type is not None and shape.kind is Kind.NON_NULL,
-                null_message=(
-                    f"Cannot return null for non-nullable field {parent_type.name}.{field_name}."
-                ),
-                field_def=field_def,
-                parent_type=parent_type,
-            )
-        )
-        fast += 1
-    leaves_only = all(step.typename is not None or step.coerce is not None for step in steps)
-    return Plan(steps, fast, leaves_only=bool(steps) and leaves_only)
 
 
 def _directives_use_variables(operation: OperationDefinitionNode, fragments: Iterable[Any]) -> bool:
@@ -344,11 +175,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self.field_errors = 0
         #: Completed leaf-only objects, by (plan, object) identity: ``complete_object``.
         self.completed_objects: dict[tuple[int, int], tuple[Any, dict[str, Any]]] = {}
+        #: Plans whose compiled completion met a value off its plain road in this request
+        #: (``schema/completers.py``): completed step by step from then on.
+        self.deopted: set[int] = set()
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         # The response is complete: its shared answers go with it (the executor sits in
         # reference cycles; holding the page's objects would leave them to the collector).
         self.completed_objects.clear()
+        self.deopted.clear()
         return super().build_response(data)
 
     # Planning -----------------------------------------------------------------------------
@@ -424,7 +259,25 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        if position_context is None:
+            completed = self.complete_compiled(plan, source_value)
+            if completed is not MISSING:
+                return completed
         return self.execute_plan(parent_type, source_value, path, plan, position_context)
+
+    def complete_compiled(self, plan: Plan, source: Any) -> Any:
+        """The object completed by the plan's compiled form (``schema/completers.py``);
+        ``MISSING`` when there is none or the object is off its plain road."""
+        if id(plan) in self.deopted:
+            return MISSING
+        compiled = compiled_plan(self, plan)
+        if compiled is None:
+            return MISSING
+        try:
+            return compiled(self, source)
+        except Exception:
+            self.deopted.add(id(plan))
+            return MISSING
 
     def execute_plan(
         self,
@@ -438,7 +291,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
-        plain_types = _PLAIN_TYPES
+        plain_types = PLAIN_TYPES
         try:
             for step in plan.steps:
                 name = step.response_name
@@ -483,7 +336,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     if result is Undefined:
                         continue
                 results[name] = result
-                if type(result) not in _SYNC_RESULTS and is_awaitable(result):
+                if type(result) not in SYNC_RESULTS and is_awaitable(result):
                     awaitable_fields.append(name)
         except Exception:
             if awaitable_fields:
@@ -525,18 +378,22 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             if not read.allows(source):
                 return MISSING
-            request = self.read_requests.get(id(step))
-            if request is None:
-                selection = Selection(self.fragments, self.variable_values)
-                nodes = to_nodes(step.field_details_list)
-                request = request_of(step.field_def, nodes, selection)
-                self.read_requests[id(step)] = request
-            value = read.read_now(ctx, read.key(source, ctx, request))
+            value = read.read_now(ctx, read.key(source, ctx, self.read_request(step)))
         except Exception:
             return MISSING
         if value is MISSING:
             return MISSING
         return self.complete_known(step, value, parent_path, position_context)
+
+    def read_request(self, step: Step) -> FieldRequest:
+        """The arguments and selection of a declared read's field in this request."""
+        request = self.read_requests.get(id(step))
+        if request is None:
+            selection = Selection(self.fragments, self.variable_values)
+            nodes = to_nodes(step.field_details_list)
+            request = request_of(step.field_def, nodes, selection)
+            self.read_requests[id(step)] = request
+        return request
 
     def complete_known(
         self, step: Step, value: Any, parent_path: Path | None, position_context: Any
@@ -554,7 +411,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         raise TypeError(step.null_message)
                     return None
                 if isinstance(value, Enum):
-                    _PLAIN_TYPES.add(type(value))  # enum members: plain from now on
+                    PLAIN_TYPES.add(type(value))  # enum members: plain from now on
                 return self.complete_leaf_value(leaf_type, value)
             field_path = Path(parent_path, step.response_name, step.parent_type.name)  # type: ignore[union-attr]
             if self.is_awaitable(value):
@@ -573,7 +430,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 value,
                 position_context,
             )
-            if type(completed) not in _SYNC_RESULTS and self.is_awaitable(completed):
+            if type(completed) not in SYNC_RESULTS and self.is_awaitable(completed):
                 return self._await_field(step, field_path, completed)
             return completed
         except Exception as raw_error:
@@ -686,16 +543,22 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         without an error (a page names the same owner on many contacts) gives the same
         answer again: its fields read only the object, through pure coercions."""
         if not plan.leaves_only:
-            return self.execute_plan(object_type, result, path, plan, None)
+            completed = self.complete_compiled(plan, result)
+            if completed is MISSING:
+                completed = self.execute_plan(object_type, result, path, plan, None)
+            return completed
         key = (id(plan), id(result))
         known = self.completed_objects.get(key)
         if known is not None and known[0] is result:
             return known[1]
-        errors_before = self.field_errors
-        completed = self.execute_plan(object_type, result, path, plan, None)
-        if type(completed) is dict and self.field_errors == errors_before:
-            # The object is kept with its answer, so its id is not reused meanwhile.
-            self.completed_objects[key] = (result, completed)
+        completed = self.complete_compiled(plan, result)
+        if completed is MISSING:
+            errors_before = self.field_errors
+            completed = self.execute_plan(object_type, result, path, plan, None)
+            if type(completed) is not dict or self.field_errors != errors_before:
+                return completed
+        # The object is kept with its answer, so its id is not reused meanwhile.
+        self.completed_objects[key] = (result, completed)
         return completed
 
     def complete_list(
@@ -723,7 +586,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 continue
             try:
                 value = self.complete_shape(item_shape, step, item_path, item, position_context)
-                if type(value) not in _SYNC_RESULTS and is_awaitable(value):
+                if type(value) not in SYNC_RESULTS and is_awaitable(value):
                     value = self._await_item(step, item_type, item_path, value)
                     awaitable_indices.append(index)
                 completed.append(value)
