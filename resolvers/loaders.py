@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from db import models
 from db.enums import UserTokenPurpose
 from db.models import UserToken
+from db.records import records
 from resolvers import read_statements as statements
 from resolvers.ids import encode_cursor
 from resolvers.pagination import Page, Reads
@@ -118,16 +119,16 @@ class Loaders:
         async def load(ids: list[int]) -> list[M | None]:
             async with self._ctx.db.read() as session:
                 query = statements.rows_by(model, "id", _dialect(session))
-                rows = (await session.execute(query, self._params(ids))).all()
-            return _by_key(rows, lambda row: int(row.id), ids)  # type: ignore[arg-type, attr-defined]
+                rows = records(await session.execute(query, self._params(ids)))
+            return _by_key(rows, lambda row: int(row.id), ids)
 
         return DataLoader(load)
 
     async def _load_seats_by_user(self, user_ids: list[int]) -> list[models.Seat | None]:
         async with self._ctx.db.read() as session:
             query = statements.rows_by(models.Seat, "user_id", _dialect(session))
-            rows = (await session.execute(query, self._params(user_ids))).all()
-        return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)  # type: ignore[arg-type]
+            rows = records(await session.execute(query, self._params(user_ids)))
+        return _by_key(rows, lambda seat: int(seat.user_id or 0), user_ids)
 
     async def _load_invitations_by_user(self, user_ids: list[int]) -> list[models.UserToken | None]:
         async with self._ctx.db.read() as session:
@@ -173,7 +174,7 @@ class Loaders:
                 params = self._params(owner_ids, limit=first + 1)
                 if after is not None:
                     params["after"] = after
-                rows: Sequence[Any] = (await session.execute(query, params)).all()
+                rows = records(await session.execute(query, params))
                 for row in rows:
                     items[(first, after, int(row.owner_id or 0))].append(row)
             if want_totals:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from config import Settings
+from db.records import records
 from resolvers.errors import ErrorCode, request_error
 from resolvers.ids import decode_cursor, encode_cursor
 
@@ -100,8 +101,9 @@ async def fetch_page(
     """Run one page of ``query`` (plus a COUNT when ``totalCount`` was asked for).
 
     ``rows``: the query selects a table's columns (``table_columns``), not an ORM entity, and
-    the page holds its rows: for lists read only to be shown, which skip the ORM's entity
-    construction. A row answers the same attribute names as the entity (every column is
+    the page holds its rows as named tuples (``db.records``): for lists read only to be shown,
+    which skip the ORM's entity construction. A row answers the same attribute names as the
+    entity (every column is
     mapped under its own name: ``tests/db/test_types.py``), so the page keeps the entity's
     type for its readers; nothing may write through it."""
     paged = query
@@ -112,7 +114,7 @@ async def fetch_page(
         found: list[Any] = []
         if page.first > 0:
             result = await session.execute(paged)
-            found = list(result.all() if rows else result.scalars().all())
+            found = records(result) if rows else list(result.scalars().all())
         total = 0
         if page.with_total:
             count_query = query.with_only_columns(

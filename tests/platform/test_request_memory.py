@@ -47,18 +47,22 @@ async def test_a_users_page_leaves_no_cyclic_garbage(api, factory, saved_garbage
 
 
 def test_a_server_hides_its_start_up_objects_from_the_collector(tmp_path):
+    """...and collects young objects less often (``server.tune_collector_for_serving``)."""
     from starlette.testclient import TestClient
 
     from config import Settings
     from db.migrate import upgrade
-    from server import create_app
+    from server import YOUNG_COLLECTION_THRESHOLD, create_app
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'frozen.db'}"
     upgrade(url)
     frozen_before = gc.get_freeze_count()
+    thresholds = gc.get_threshold()
     try:
         with TestClient(create_app(Settings(database_url=url))) as client:
             assert client.get("/healthz").status_code == 200
             assert gc.get_freeze_count() > frozen_before
+            assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
     finally:
         gc.unfreeze()  # the test process's own objects go back to the collector
+        gc.set_threshold(*thresholds)
