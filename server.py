@@ -267,7 +267,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 #: default, 700, runs ~20 young collections per users page, each walking the page's live rows
 #: and API objects and promoting them to older generations to be walked again; reference
 #: counting frees them anyway when the response is sent (``RequestContext.release``).
-#: At 10 000, a page costs about one: ~1.4 ms less CPU per users page (bench/RESULTS.md).
+#: At 10 000, a page costs about one: ~1.4 ms less CPU per users page (bench/RESULTS.md,
+#: "Issue 14, 2026-11-27").
 YOUNG_COLLECTION_THRESHOLD = 10_000
 
 

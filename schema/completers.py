@@ -4,9 +4,11 @@
 completes: per field a loop turn, a few type tests and, for an object or a list, a chain of
 ``complete_shape`` calls that keeps a ``Path`` in case of an error. The users page completes
 ~1 600 objects that way. A plan made only of attribute fields, declared reads that the loaders
-already hold and ``__typename`` is the same work for every object, so it is compiled once into
-closures: one per step, one per shape (non-null, list, object, leaf), one per object building
-its dict, each child object's plan compiled too.
+already hold and ``__typename`` is the same work for every object, so it is compiled once: one
+function per object, written out as Python source (scalar and enum attributes inline, see
+``_compile``), closures for the other steps and shapes (reads, non-null, list, object), each
+child object's plan compiled too. Compiled source is kept by its text, so a document planned
+per request (directives with variables) does not compile it again.
 
 A compiled completion only takes the plain road: values of the plain types, lists that are
 lists, objects their type accepts, reads the loader holds. Anything else (a null in a non-null
@@ -20,8 +22,10 @@ that give the same answers again.
 
 from __future__ import annotations
 
+import functools
 import keyword
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, Protocol
 
 from graphql import GraphQLObjectType
@@ -119,12 +123,18 @@ def _compile(executor: PlanningExecutor, plan: Plan) -> Completer | None:
             "    return {" + ", ".join(entries) + "}",
         ]
     )
-    exec(compile(source, "<compiled plan>", "exec"), namespace)  # noqa: S102  # see docstring
+    exec(_code(source), namespace)  # noqa: S102  # only checked names: see the docstring
     return namespace["complete_object"]  # type: ignore[no-any-return]
 
 
 def _is_plain_name(attribute: str) -> bool:
-    return attribute.isidentifier() and not keyword.iskeyword(attribute)
+    # ASCII only: Python normalises non-ASCII identifiers in source (NFKC), getattr does not.
+    return attribute.isascii() and attribute.isidentifier() and not keyword.iskeyword(attribute)
+
+
+@functools.lru_cache(maxsize=1024)
+def _code(source: str) -> CodeType:
+    return compile(source, "<compiled plan>", "exec")
 
 
 def _step_getter(executor: PlanningExecutor, step: Step) -> Completer | None:

@@ -15,8 +15,14 @@ same text). A plan step is one of:
   or extension of its own) whose type is made of scalars, enums, lists and object types with no
   ``is_type_of`` or Strawberry's generated one: read with ``getattr`` and completed inline, with
   no resolve info, no ``Path`` for leaves and no awaitable per leaf;
+- a *declared read* (``schema/prefetch.py``) whose value the loader already holds: completed
+  like an attribute, else through the field's resolver;
 - anything else (resolvers, arguments, interfaces, unions, introspection): graphql-core's own
   ``execute_field``, unchanged.
+
+A plan made only of the first three kinds is first tried compiled (``schema/completers.py``):
+one function per object, no per-field bookkeeping. Off its plain road (an error, a null in a
+non-null field, an unloaded read...) the object is completed again step by step, as below.
 
 Errors keep graphql-core's semantics exactly: the same messages, located at the same paths
 (built only when an error happens), non-null propagation through ``handle_field_error``.
@@ -31,6 +37,7 @@ The methods overridden here are not public API of graphql-core 3.3 (its docstrin
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
@@ -64,7 +71,7 @@ from graphql.execution.executor import invalid_return_type_error, to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.completers import compiled_plan
+from schema.completers import Deopt, compiled_plan
 from schema.plans import (
     PLAIN_TYPES,
     SYNC_RESULTS,
@@ -76,6 +83,8 @@ from schema.plans import (
     shape_of,
 )
 from schema.prefetch import MISSING, FieldRequest, ReadPath, Selection, request_of
+
+logger = logging.getLogger(__name__)
 
 #: How many documents keep their plans (the same bound as the parse cache).
 PLANNED_DOCUMENTS = 256
@@ -270,12 +279,18 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         ``MISSING`` when there is none or the object is off its plain road."""
         if id(plan) in self.deopted:
             return MISSING
-        compiled = compiled_plan(self, plan)
-        if compiled is None:
-            return MISSING
         try:
+            compiled = compiled_plan(self, plan)
+            if compiled is None:
+                return MISSING
             return compiled(self, source)
+        except Deopt:
+            self.deopted.add(id(plan))
+            return MISSING
         except Exception:
+            # Off the plain road too (an attribute that raised, ...), but logged: a fault of
+            # the compiled code itself would otherwise only show as a slower page.
+            logger.debug("compiled plan left for the step-by-step path", exc_info=True)
             self.deopted.add(id(plan))
             return MISSING
 

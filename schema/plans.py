@@ -93,11 +93,14 @@ def leaf_coercer(leaf_type: GraphQLLeafType) -> Any:
     Strawberry's enum coercion walks every value of the enum comparing values, for each leaf;
     a member's name does not change, so each member of the enum's own class is coerced once
     per planned step (a step lives with its document's plans, or its request's when
-    directives use variables); anything else, and any failure, takes the coercion every time."""
+    directives use variables); anything else, and any failure, takes the coercion every time.
+    The enum's members count as plain values from now on (``PLAIN_TYPES``): completed inline,
+    also by the first request's compiled plans."""
     coerce = leaf_type.coerce_output_value
     members_of = getattr(leaf_type, "wrapped_cls", None)
     if not isinstance(leaf_type, GraphQLEnumType) or members_of is None:
         return coerce
+    PLAIN_TYPES.add(members_of)
     names: dict[Any, Any] = {}
 
     def coerce_member(value: Any) -> Any:
@@ -129,7 +132,8 @@ class Step:
     attribute: str | None = None
     shape: Shape | None = None
     leaf_type: GraphQLLeafType | None = None
-    #: The leaf type's ``coerce_output_value``, for the inline path of ``execute_fields``.
+    #: The leaf type's coercion (``leaf_coercer``), for the inline paths of ``execute_plan`` and
+    #: the compiled plans.
     coerce: Any = None
     non_null_leaf: bool = False
     typename: str | None = None

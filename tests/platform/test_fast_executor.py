@@ -382,3 +382,20 @@ async def test_loaded_reads_skip_their_resolvers(api, sessionmaker, clock, monke
     assert not {"seat", "ownedItems", "contacts", "owner"} & set(resolved), resolved
     assert stepwise == [], stepwise
     assert compiled, "the users connection was not completed by its compiled plan"
+
+
+async def test_plans_made_per_request_reuse_their_compiled_source() -> None:
+    """A document whose directives use variables is planned per request; its objects' compiled
+    functions are built again, but not compiled from source again."""
+    from schema.completers import _code
+
+    fast, reference = _schemas()
+    query = "query($s: Boolean!) { branches { name @skip(if: $s) count leaves { name colour } } }"
+    for skip in (False, True):
+        await fast.execute(query, variable_values={"s": skip})
+    misses = _code.cache_info().misses
+    for skip in (False, True, False):
+        mine = await fast.execute(query, variable_values={"s": skip})
+        theirs = await reference.execute(query, variable_values={"s": skip})
+        assert _canonical(mine) == _canonical(theirs)
+    assert _code.cache_info().misses == misses
