@@ -138,10 +138,8 @@ def _code(source: str) -> CodeType:
 
 
 def _step_getter(executor: PlanningExecutor, step: Step) -> Completer | None:
-    """``(executor, parent object) -> completed value`` of one step."""
-    if step.typename is not None:
-        typename = step.typename
-        return lambda _executor, _source: typename
+    """``(executor, parent object) -> completed value`` of a step other than ``__typename``
+    (which ``_compile`` writes as a constant)."""
     if step.coerce is not None and step.attribute is not None:
         return _attribute(step.attribute, _as_completer(_leaf(step.coerce, step.non_null_leaf)))
     if step.shape is None:

@@ -180,20 +180,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self.request_plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
         #: Arguments and selections of the declared reads, per step, for this request.
         self.read_requests: dict[int, FieldRequest] = {}
-        #: Field errors handled so far (also those not reported: under a nulled parent).
-        self.field_errors = 0
-        #: Completed leaf-only objects, by (plan, object) identity: ``complete_object``.
-        self.completed_objects: dict[tuple[int, int], tuple[Any, dict[str, Any]]] = {}
         #: Plans whose compiled completion met a value off its plain road in this request
         #: (``schema/completers.py``): completed step by step from then on.
         self.deopted: set[int] = set()
-
-    def build_response(self, data: dict[str, Any] | None) -> Any:
-        # The response is complete: its shared answers go with it (the executor sits in
-        # reference cycles; holding the page's objects would leave them to the collector).
-        self.completed_objects.clear()
-        self.deopted.clear()
-        return super().build_response(data)
 
     # Planning -----------------------------------------------------------------------------
 
@@ -452,16 +441,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             self.attribute_error(step, parent_path, raw_error, field_path)
             return None
 
-    def handle_field_error(
-        self,
-        raw_error: Exception,
-        return_type: GraphQLOutputType,
-        field_details_list: FieldDetailsList,
-        path: Path,
-    ) -> None:
-        self.field_errors += 1
-        super().handle_field_error(raw_error, return_type, field_details_list, path)
-
     def attribute_error(
         self,
         step: Step,
@@ -554,26 +533,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def complete_object(
         self, object_type: GraphQLObjectType, result: Any, path: Path, plan: Plan
     ) -> Any:
-        """An object of a planned selection. One made of leaves only that was completed before
-        without an error (a page names the same owner on many contacts) gives the same
-        answer again: its fields read only the object, through pure coercions."""
-        if not plan.leaves_only:
-            completed = self.complete_compiled(plan, result)
-            if completed is MISSING:
-                completed = self.execute_plan(object_type, result, path, plan, None)
-            return completed
-        key = (id(plan), id(result))
-        known = self.completed_objects.get(key)
-        if known is not None and known[0] is result:
-            return known[1]
+        """An object of a planned selection: by its compiled form, else step by step."""
         completed = self.complete_compiled(plan, result)
         if completed is MISSING:
-            errors_before = self.field_errors
             completed = self.execute_plan(object_type, result, path, plan, None)
-            if type(completed) is not dict or self.field_errors != errors_before:
-                return completed
-        # The object is kept with its answer, so its id is not reused meanwhile.
-        self.completed_objects[key] = (result, completed)
         return completed
 
     def complete_list(

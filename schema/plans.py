@@ -152,9 +152,6 @@ class Step:
 class Plan:
     steps: list[Step]
     fast: int  # attribute fields and __typename: how many skip graphql-core's generic work
-    #: Every step a scalar or enum attribute, or ``__typename``: the completion of an object
-    #: is then a function of the object alone (see ``FastExecutor.complete_object``).
-    leaves_only: bool = False
     #: The plan as one function of (executor, object) (``schema/completers.py``): ``NOT_YET``
     #: until first asked for, None when some step needs graphql-core's own path.
     compiled: Any = NOT_YET
@@ -215,5 +212,4 @@ def plan_selection(
             )
         )
         fast += 1
-    leaves_only = all(step.typename is not None or step.coerce is not None for step in steps)
-    return Plan(steps, fast, leaves_only=bool(steps) and leaves_only)
+    return Plan(steps, fast)
