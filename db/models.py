@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -41,7 +40,7 @@ from db.enums import (
     UserTokenPurpose,
     UserTokenState,
 )
-from db.types import ScaledDecimal, UTCDateTime
+from db.types import ScaledDecimal, StoredEnum, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -55,9 +54,9 @@ NAMING_CONVENTION = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _enum(enum_cls: type) -> Enum:
+def _enum(enum_cls: type) -> StoredEnum:
     # Stored as plain strings: portable, and new values need no ALTER TYPE.
-    return Enum(enum_cls, native_enum=False, length=32, validate_strings=True)
+    return StoredEnum(enum_cls, native_enum=False, length=32, validate_strings=True)
 
 
 class Base(DeclarativeBase):

@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+import pytest
+from sqlalchemy import Enum, inspect, select, text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import asyncpg
 
-from db.models import Base, Deal
-from db.types import UTCDateTime
+from db.enums import MarketingStatus
+from db.models import Base, Contact, Deal
+from db.types import StoredEnum, UTCDateTime
 
 
 async def test_datetimes_come_back_aware_utc_whatever_the_session_time_zone(factory, sessionmaker):
@@ -72,3 +75,50 @@ def test_every_column_is_mapped_under_its_own_name():
         if prop.columns[0].key != prop.key
     ]
     assert renamed == []
+
+
+def _enum_columns() -> list[Any]:
+    return [
+        column
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, Enum)
+    ]
+
+
+@pytest.mark.parametrize(
+    "dialect", [asyncpg.dialect(), sqlite.dialect()], ids=["asyncpg", "sqlite"]
+)
+def test_stored_enums_read_every_value_as_sqlalchemys_enum_does(dialect):
+    columns = _enum_columns()
+    assert columns
+    assert all(isinstance(column.type, StoredEnum) for column in columns)
+    for column in columns:
+        ours = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        plain = Enum(column.type.enum_class, native_enum=False, length=32)
+        theirs = plain.dialect_impl(dialect).result_processor(dialect, None)
+        assert ours is not None
+        assert theirs is not None
+        for value in [*column.type.enums, None]:
+            assert ours(value) is theirs(value), (column, value)
+        with pytest.raises(LookupError, match="'NOPE' is not among the defined enum values"):
+            ours("NOPE")
+
+
+async def test_an_unknown_stored_enum_value_fails_its_read(factory, sessionmaker):
+    acme = await factory.account()
+    await factory.contacts(acme, 1)
+    async with sessionmaker.begin() as session:
+        await session.execute(text("UPDATE contacts SET marketing_status = 'SOMETHING_ELSE'"))
+    async with sessionmaker() as session:
+        with pytest.raises(LookupError, match="SOMETHING_ELSE"):
+            await session.scalar(select(Contact.marketing_status))
+        assert await session.scalar(select(text("1"))) == 1
+
+
+async def test_stored_enums_come_back_as_members(factory, sessionmaker):
+    acme = await factory.account()
+    await factory.contacts(acme, 1)
+    async with sessionmaker() as session:
+        status = await session.scalar(select(Contact.marketing_status))
+    assert status is MarketingStatus.NON_MARKETING
