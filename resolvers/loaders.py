@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,9 +56,10 @@ class OwnedCounts:
         return self.deals + self.contacts + self.leads + self.organizations + self.activities
 
 
-#: Loader key for "the first N items of this owner after cursor X".
-@dataclass(frozen=True)
-class OwnerPageKey:
+class OwnerPageKey(NamedTuple):
+    """Loader key for "the first N items of this owner after cursor X" (a named tuple: a page
+    hashes and compares one of these per user, in C)."""
+
     owner_id: int
     first: int
     after: int | None
@@ -73,8 +74,9 @@ def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list
 class Loaders:
     def __init__(self, ctx: LoaderScope) -> None:
         self._ctx = ctx
-        #: API objects converted from loaded values, by (read path, key): ``schema/prefetch.py``.
-        self.converted: dict[tuple[object, Any], tuple[Any, Any]] = {}
+        #: API objects converted from loaded values, by read path and key, each beside the
+        #: loader's future it came from: ``schema/prefetch.py``.
+        self.converted: dict[object, dict[Any, tuple[Any, Any]]] = {}
         self.user = self._by_id(models.User)
         self.seat = self._by_id(models.Seat)
         self.contact = self._by_id(models.Contact)

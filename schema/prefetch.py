@@ -23,6 +23,7 @@ Nested fields keep working on their own when nothing was prefetched.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ class FieldRequest:
 
     arguments: Mapping[str, Any]
     selected: frozenset[str]
+    #: What keys derive from the request alone, by whoever derives it (e.g. a parsed page):
+    #: worked out once, not once per parent object.
+    derived: dict[Any, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 def _always(_parent: Any) -> bool:
@@ -105,19 +109,33 @@ class ReadPath:
             return None
         loaders = ctx.loaders
         future = self.loader(loaders).cache_map.get(key)
-        if future is None or not future.done() or future.cancelled() or future.exception():
+        if future is None:
             return MISSING
-        return self._converted(ctx, loaders, key, future.result())
-
-    def _converted(self, ctx: RequestContext, loaders: Loaders, key: Any, loaded: Any) -> Any:
-        # One API object per loaded value and request, whichever reader asks first; a value
-        # primed again after a write (same key, another object) is converted again.
-        memo_key = (self, key)
-        known = loaders.converted.get(memo_key)
-        if known is not None and known[0] is loaded:
+        known = self._known(loaders).get(key)
+        if known is not None and known[0] is future:
             return known[1]
-        value = self.convert(ctx, loaded)
-        loaders.converted[memo_key] = (loaded, value)
+        if not future.done() or future.cancelled() or future.exception() is not None:
+            return MISSING
+        return self._converted(ctx, loaders, key, future)
+
+    def _known(self, loaders: Loaders) -> dict[Any, tuple[Any, Any]]:
+        known = loaders.converted.get(self)
+        if known is None:
+            known = loaders.converted[self] = {}
+        return known
+
+    def _converted(
+        self, ctx: RequestContext, loaders: Loaders, key: Any, future: asyncio.Future[Any]
+    ) -> Any:
+        # One API object per loaded value and request, whichever reader asks first. It is kept
+        # beside the loader's future it came from: a done future's value never changes, and a
+        # value primed again after a write (same key, a new future) is converted again.
+        known = self._known(loaders)
+        remembered = known.get(key)
+        if remembered is not None and remembered[0] is future:
+            return remembered[1]
+        value = self.convert(ctx, future.result())
+        known[key] = (future, value)
         return value
 
     def resolve(self, parent: Any, info: strawberry.Info[RequestContext]) -> Any:
@@ -131,8 +149,13 @@ class ReadPath:
         loaders = ctx.loaders
         return self._later(ctx, loaders, key, self.loader(loaders).load(key))
 
-    async def _later(self, ctx: RequestContext, loaders: Loaders, key: Any, pending: Any) -> Any:
-        return self._converted(ctx, loaders, key, await pending)
+    async def _later(
+        self, ctx: RequestContext, loaders: Loaders, key: Any, pending: Awaitable[Any]
+    ) -> Any:
+        loaded = await pending
+        if isinstance(pending, asyncio.Future):  # a loader's cached future: remembered by it
+            return self._converted(ctx, loaders, key, pending)
+        return self.convert(ctx, loaded)
 
 
 def reads(read_path: ReadPath) -> dict[str, Any]:

@@ -56,8 +56,17 @@ def _not_foreign(user: Any) -> bool:
 
 def owner_page_key(user: Any, ctx: RequestContext, request: FieldRequest) -> OwnerPageKey:
     """``contacts``/``deals`` of a user: the first N after a cursor, with the total if asked."""
-    page = PageRequest.parse(ctx, request.arguments.get("first"), request.arguments.get("after"))
-    return OwnerPageKey(user.pk, page.first, page.after, "totalCount" in request.selected)
+    page = request.derived.get(owner_page_key)
+    if page is None:  # parsed once per request and field, not once per user
+        parsed = PageRequest.parse(
+            ctx, request.arguments.get("first"), request.arguments.get("after")
+        )
+        page = request.derived[owner_page_key] = (
+            parsed.first,
+            parsed.after,
+            "totalCount" in request.selected,
+        )
+    return OwnerPageKey(user.pk, *page)
 
 
 @functools.cache
