@@ -25,22 +25,27 @@ from __future__ import annotations
 import functools
 import keyword
 from collections.abc import Callable
+from enum import Enum
 from types import CodeType
 from typing import Any, Protocol
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLEnumType, GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Undefined
-from graphql.type.scalars import serialize_id, serialize_string
+from graphql.type.scalars import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    serialize_boolean,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
 
 from schema.plans import NOT_YET, PLAIN_TYPES, Kind, Plan, Shape, Step, leaf_coercer
 from schema.prefetch import MISSING, FieldRequest
 
 #: ``(executor, value) -> completed value``; raises ``Deopt`` off the plain road.
 Completer = Callable[[Any, Any], Any]
-
-#: Coercions that give a ``str`` back unchanged (String and ID).
-_STR_AS_IS = frozenset({serialize_string, serialize_id})
 
 
 class Deopt(Exception):
@@ -74,17 +79,18 @@ def compiled_plan(executor: PlanningExecutor, plan: Plan) -> Completer | None:
 def _compile(executor: PlanningExecutor, plan: Plan) -> Completer | None:
     """One function for the plan's objects, written out as Python source and compiled.
 
-    Scalar and enum attributes are read and checked inline (a ``str`` for a String or ID is
-    taken as it is, with no call at all); other steps call their step's closure. For the
-    users page's ``Contact`` selection the function reads::
+    Scalar and enum attributes are read and checked inline (``_leaf_in_place``: a ``str`` for
+    a String or ID is taken as it is, with no call at all); other steps call their step's
+    closure. For the users page's ``Contact`` selection the function reads::
 
         def complete_object(executor, source):
             v0 = source.id
-            if type(v0) is not str: v0 = leaf0(v0)
+            if not (type(v0) is str): v0 = leaf0(v0)
             v1 = source.name
-            if type(v1) is not str: v1 = leaf1(v1)
+            if not (type(v1) is str): v1 = leaf1(v1)
             ...
-            v3 = leaf3(source.marketing_status)
+            v3 = source.marketing_status
+            v3 = names3[v3] if type(v3) is enum3 else leaf3(v3)
             v4 = get4(executor, source)
             return {'id': v0, 'name': v1, ..., 'owner': v4}
 
@@ -102,11 +108,8 @@ def _compile(executor: PlanningExecutor, plan: Plan) -> Completer | None:
         attribute = step.attribute
         if step.coerce is not None and attribute is not None and _is_plain_name(attribute):
             namespace[f"leaf{index}"] = _leaf(step.coerce, step.non_null_leaf)
-            if step.coerce in _STR_AS_IS:
-                lines.append(f"    {value} = source.{attribute}")
-                lines.append(f"    if type({value}) is not str: {value} = leaf{index}({value})")
-            else:
-                lines.append(f"    {value} = leaf{index}(source.{attribute})")
+            lines.append(f"    {value} = source.{attribute}")
+            lines.append(_leaf_in_place(step, index, namespace))
         else:
             getter = _step_getter(executor, step)
             if getter is None:
@@ -125,6 +128,54 @@ def _compile(executor: PlanningExecutor, plan: Plan) -> Completer | None:
     )
     exec(_code(source), namespace)  # noqa: S102  # only checked names: see the docstring
     return namespace["complete_object"]  # type: ignore[no-any-return]
+
+
+def _leaf_in_place(step: Step, index: int, namespace: dict[str, Any]) -> str:
+    """The source line completing leaf ``v<index>``: values the coercion returns unchanged
+    (a ``str`` for String and ID, an ``int`` within 32 bits for Int, a ``bool`` for Boolean)
+    are kept with no call, an enum member is looked up by its class, anything else is coerced
+    by ``leaf<index>`` (which deopts off the plain road)."""
+    value = f"v{index}"
+    kept = _KEPT_AS_IS.get(step.coerce)
+    if kept is not None:
+        return f"    if not ({kept.format(value)}): {value} = leaf{index}({value})"
+    members = _member_names(step)
+    if members is not None:
+        namespace[f"enum{index}"], namespace[f"names{index}"] = members
+        return (
+            f"    {value} = names{index}[{value}] if type({value}) is enum{index} "
+            f"else leaf{index}({value})"
+        )
+    return f"    {value} = leaf{index}({value})"
+
+
+#: Coercions that return these values unchanged, and the test that tells them (``{0}``: value).
+_KEPT_AS_IS: dict[Any, str] = {
+    serialize_string: "type({0}) is str",
+    serialize_id: "type({0}) is str",
+    serialize_int: f"type({{0}}) is int and {GRAPHQL_MIN_INT} <= {{0}} <= {GRAPHQL_MAX_INT}",
+    serialize_boolean: "type({0}) is bool",
+}
+
+
+def _member_names(step: Step) -> tuple[type, dict[Any, Any]] | None:
+    """``(enum class, {member: name})`` of a Strawberry enum leaf, each name coerced once now;
+    None when the leaf is no such enum or a member does not coerce to a name."""
+    members_of = getattr(step.leaf_type, "wrapped_cls", None)
+    if not isinstance(step.leaf_type, GraphQLEnumType) or not (
+        isinstance(members_of, type) and issubclass(members_of, Enum)
+    ):
+        return None
+    names: dict[Any, Any] = {}
+    for member in members_of:
+        try:
+            name = step.coerce(member)
+        except Exception:
+            return None
+        if not isinstance(name, str):
+            return None
+        names[member] = name
+    return members_of, names
 
 
 def _is_plain_name(attribute: str) -> bool:

@@ -118,7 +118,34 @@ class Holder:
 
 
 @strawberry.type
+class Odd:
+    """Leaves kept as they are by compiled plans when plain (``_leaf_in_place``), and not."""
+
+    number: int
+    flag: bool
+    colour: Colour
+    label: str
+
+
+ODDS: list[Odd | None] = [
+    Odd(number=7, flag=True, colour=Colour.RED, label="plain"),
+    Odd(number=2**31, flag=False, colour=Colour.BLUE, label="beyond 32 bits"),
+    Odd(number=-(2**31), flag=True, colour=Colour.RED, label="lowest Int"),
+    Odd(number=True, flag=1, colour="red", label=5),  # type: ignore[arg-type]  # the point
+    Odd(number=3.0, flag=0.0, colour="nope", label=None),  # type: ignore[arg-type]
+]
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def odds(self) -> list[Odd | None]:
+        return ODDS
+
+    @strawberry.field
+    def odd(self, i: int) -> Odd | None:
+        return ODDS[i]
+
     @strawberry.field
     def branches(self) -> list[Branch]:
         return BRANCHES
@@ -164,6 +191,11 @@ EDGE_CASES = [
     "{ branches { name } branches { count } }",
     "{ holder { items { name colour maybe } } }",
     "{ holder { items { __typename name } again: items { name maybe } } }",
+    "{ odds { number flag colour label } }",
+    "{ odds { label } }",
+    "{ odds { colour flag } }",
+    # One object per request: each odd value meets the compiled plan's inline checks first.
+    *(f"{{ odd(i: {i}) {{ number flag colour label }} }}" for i in range(len(ODDS))),
 ]
 
 
