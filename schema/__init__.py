@@ -123,15 +123,15 @@ def build_schema(settings: Settings | None = None) -> CrmSchema:
         max_tokens=settings.max_query_tokens,
         default_page_size=settings.default_page_size,
     )
+    # Clients send the same few documents again and again: parse and validate each once.
+    documents = DocumentStore()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
         RecordOperationName,
         lambda: QueryLimitsExtension(limits),
-        RejectNulCharacters,
+        lambda: RejectNulCharacters(documents),
+        lambda: DocumentCache(documents),
     ]
-    # Clients send the same few documents again and again: parse and validate each once.
-    documents = DocumentStore()
-    extensions.append(lambda: DocumentCache(documents))
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     from schema.types import EXTRA_TYPES

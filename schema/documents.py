@@ -11,22 +11,25 @@ code; and ``ValidationCache`` keys its LRU on the document, whose dataclass hash
 tree on every request. Here a miss lets Strawberry parse as usual (errors handled as always) and
 the result is stored afterwards; validation is keyed by the document's identity.
 
-Only parse and validation are cached: what depends on the request (variables, the query limits
-of ``schema/limits.py``, which run at ``on_execute``) still runs on every request.
+Only parse, validation and checks of the document alone (``DocumentStore.fact``: the unstorable
+text check of ``schema/extensions.py``) are cached: what depends on the request (variables, the
+query limits of ``schema/limits.py``, which run at ``on_execute``) still runs on every request.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 DEFAULT_MAXSIZE = 256
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,6 +39,8 @@ class _Entry:
     validated: dict[tuple[int, tuple[Any, ...]], tuple[Any, list[GraphQLError]]] = field(
         default_factory=dict
     )
+    #: What other checks worked out from the document alone, by check (``DocumentStore.fact``).
+    facts: dict[Callable[[DocumentNode], Any], Any] = field(default_factory=dict)
 
 
 class DocumentStore:
@@ -67,6 +72,16 @@ class DocumentStore:
     def entry_of(self, document: DocumentNode) -> _Entry | None:
         entry = self._by_document.get(id(document))
         return entry if entry is not None and entry.document is document else None
+
+    def fact(self, document: DocumentNode, check: Callable[[DocumentNode], T]) -> T:
+        """``check(document)``, worked out once for a stored document (it may depend on the
+        document alone: not on variables, the viewer or the time)."""
+        entry = self.entry_of(document)
+        if entry is None:
+            return check(document)
+        if check not in entry.facts:
+            entry.facts[check] = check(document)
+        return entry.facts[check]  # type: ignore[no-any-return]
 
 
 class DocumentCache(SchemaExtension):

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, cast
 
 import strawberry
-from graphql import ExecutionResult, GraphQLError, Node, StringValueNode
+from graphql import DocumentNode, ExecutionResult, GraphQLError, Node, StringValueNode
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types import Info
@@ -19,6 +19,7 @@ from observability import current_stats
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, request_error
 from schema.common import user_errors
+from schema.documents import DocumentStore
 
 logger = logging.getLogger("crm_admin.errors")
 
@@ -150,12 +151,17 @@ class RejectNulCharacters(SchemaExtension):
     every string of the document (literals, block strings, ids) and every variable, with
     ``INVALID_INPUT``: one check, so no argument is forgotten and no driver sees such text."""
 
+    def __init__(self, documents: DocumentStore | None = None) -> None:
+        #: Where a repeated document's answer is kept (it depends on the document alone).
+        self.documents = documents
+
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        in_document = document is not None and any(
-            isinstance(node, StringValueNode) and _UNSTORABLE.search(node.value)
-            for node in _walk(document)
+        in_document = document is not None and (
+            self.documents.fact(document, holds_unstorable_text)
+            if self.documents is not None
+            else holds_unstorable_text(document)
         )
         if in_document or has_unstorable_text(context.variables or {}):
             context.result = ExecutionResult(
@@ -169,6 +175,14 @@ class RejectNulCharacters(SchemaExtension):
                 ],
             )
         yield
+
+
+def holds_unstorable_text(document: DocumentNode) -> bool:
+    """Whether a string of the document (literal, block string, id) holds unstorable text."""
+    return any(
+        isinstance(node, StringValueNode) and _UNSTORABLE.search(node.value) is not None
+        for node in _walk(document)
+    )
 
 
 def _walk(node: Node) -> Iterator[Node]:

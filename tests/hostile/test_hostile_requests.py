@@ -468,14 +468,17 @@ async def test_hostile_request_is_refused_cleanly(api, factory, sessionmaker, ca
         body = graphql_body(case.document, variables)
     before = await snapshot(sessionmaker)
 
-    response = await api.http.post("/graphql", content=body, headers=headers)
+    # Sent twice: the second time the parsed document and what was worked out from it come
+    # from the document cache (schema/documents.py), and must refuse it all the same.
+    for _attempt in ("first", "repeated"):
+        response = await api.http.post("/graphql", content=body, headers=headers)
 
-    codes = assert_refused_cleanly(response)
-    if case.status is not None:
-        assert response.status_code == case.status
-    if case.codes:
-        assert case.codes <= set(codes), (codes, response.json())
-    else:  # node(id: <bad id>) is simply not found
-        assert codes == []
-        assert response.json()["data"] == {"node": None}
+        codes = assert_refused_cleanly(response)
+        if case.status is not None:
+            assert response.status_code == case.status
+        if case.codes:
+            assert case.codes <= set(codes), (codes, response.json())
+        else:  # node(id: <bad id>) is simply not found
+            assert codes == []
+            assert response.json()["data"] == {"node": None}
     assert await snapshot(sessionmaker) == before
