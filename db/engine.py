@@ -115,10 +115,14 @@ class StatementCounter:
 
     count: int = 0
     statements: list[str] = field(default_factory=list)
+    #: Each statement's parameters by name (SQLAlchemy's compiled parameters; {} for text
+    #: run as it is).
+    parameters: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
         self.count = 0
         self.statements.clear()
+        self.parameters.clear()
 
 
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -135,12 +139,14 @@ def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     counter = StatementCounter()
 
     def _before(
-        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+        _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
     ) -> None:
         if is_transaction_control(statement):
             return
         counter.count += 1
         counter.statements.append(statement)
+        compiled = getattr(context, "compiled_parameters", None) or [{}]
+        counter.parameters.append(dict(compiled[0]))
 
     event.listen(engine.sync_engine, "before_cursor_execute", _before)
     try:

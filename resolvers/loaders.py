@@ -63,7 +63,11 @@ class OwnerPageKey(NamedTuple):
     owner_id: int
     first: int
     after: int | None
+    #: Whether ``totalCount`` is asked for (a COUNT per owner).
     with_total: bool
+    #: Whether ``pageInfo`` is asked for: only then is one row more read per owner, to tell
+    #: ``hasNextPage`` (a page read without it may say False, but nobody reads it).
+    with_next: bool = True
 
 
 def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list[M | None]:
@@ -161,8 +165,12 @@ class Loaders:
     ) -> list[Page[Any]]:
         """First N per owner: one query per distinct (first, after) pair."""
         groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        #: The groups where some key asks for ``hasNextPage``: one row more per owner.
+        one_more: set[tuple[int, int | None]] = set()
         for key in keys:
             groups[(key.first, key.after)].append(key.owner_id)
+            if key.with_next:
+                one_more.add((key.first, key.after))
         want_totals = any(key.with_total for key in keys)
         items: dict[tuple[int, int | None, int], list[Any]] = defaultdict(list)
         totals: dict[int, int] = {}
@@ -173,7 +181,8 @@ class Loaders:
                 if first == 0:
                     continue
                 query = statements.first_per_owner(model, dialect, after is not None)
-                params = self._params(owner_ids, limit=first + 1)
+                limit = first + 1 if (first, after) in one_more else first
+                params = self._params(sorted(set(owner_ids)), limit=limit)
                 if after is not None:
                     params["after"] = after
                 rows = records(await session.execute(query, params))

@@ -320,12 +320,20 @@ async def _read_level(
 async def _read_declared(
     ctx: RequestContext, selection: Selection, declared: _Declared, parents: list[Any]
 ) -> None:
-    loads: list[Awaitable[None]] = []
+    """Load a level's declared fields, one batch call per loader (aliases of one field, or
+    fields reading one loader, share it even when their keys differ), then the levels below."""
+    below: list[tuple[GraphQLField, ReadPath, list[FieldNode], list[Any]]] = []
+    keys_by_loader: dict[DataLoader[Any, Any], dict[Any, None]] = {}
     for field, read_path, field_nodes in declared:
         keys = _keys(ctx, read_path, field, field_nodes, selection, parents)
         if keys:
-            loads.append(_read_field(ctx, selection, field, read_path, field_nodes, keys))
-    await gather_quietly(*loads)
+            below.append((field, read_path, field_nodes, keys))
+            loader = read_path.loader(ctx.loaders)
+            keys_by_loader.setdefault(loader, {}).update(dict.fromkeys(keys))
+    await gather_quietly(
+        *(load_level(loader, list(keys)) for loader, keys in keys_by_loader.items())
+    )
+    await gather_quietly(*(_read_below(ctx, selection, *each) for each in below))
 
 
 def _keys(
@@ -347,7 +355,7 @@ def _keys(
     return list(keys)
 
 
-async def _read_field(
+async def _read_below(
     ctx: RequestContext,
     selection: Selection,
     field: GraphQLField,
@@ -355,7 +363,7 @@ async def _read_field(
     field_nodes: list[FieldNode],
     keys: list[Any],
 ) -> None:
-    await load_level(read_path.loader(ctx.loaders), keys)
+    """The declared fields below a loaded field's objects (a connection's nodes, ...)."""
     next_type = _level_type(_named(field.type), read_path.next_level)
     if next_type is None:
         return

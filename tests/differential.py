@@ -125,6 +125,7 @@ def differential(
             current_stats.reset(token)
             statements.count = counted
             del statements.statements[recorded:]
+            del statements.parameters[recorded:]
         record.compare(query or "", kwargs.get("variable_values"), result, reference)
         return result
 

@@ -65,6 +65,7 @@ def owner_page_key(user: Any, ctx: RequestContext, request: FieldRequest) -> Own
             parsed.first,
             parsed.after,
             "totalCount" in request.selected,
+            "pageInfo" in request.selected,
         )
     return OwnerPageKey(user.pk, *page)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 USERS_PAGE = """
 query($first: Int!) {
   users(first: $first) {
@@ -132,3 +134,36 @@ async def test_aliases_of_one_declared_field_share_one_batch(api, factory, state
     data = await api.data(twice, token=acme.owner.token)
     assert statements.count == single  # auth, page, seats, owned counts
     assert [edge["node"]["o2"]["contacts"] for edge in data["users"]["edges"]] == [0, 2, 2, 2]
+
+
+async def test_a_users_page_reads_one_row_more_only_when_page_info_is_asked(
+    api, factory, statements
+):
+    acme = await factory.account()
+    owners = [await factory.user(acme, with_token=False) for _ in range(2)]
+    await factory.contacts(acme, 3, owner=owners[0])
+    await factory.contacts(acme, 2, owner=owners[1])
+    plain = "plain: contacts(first: 2) { edges { node { name } } }"
+    paged = "paged: contacts(first: 2) { pageInfo { hasNextPage endCursor } edges { cursor } }"
+
+    async def limits_of(*fields: str) -> tuple[list[int], dict[str, Any]]:
+        statements.reset()
+        query = "{ users(first: 10) { edges { node { " + " ".join(fields) + " } } } }"
+        data = await api.data(query, token=acme.owner.token)
+        limits = [  # of the per-owner pages
+            params["limit"]
+            for statement, params in zip(statements.statements, statements.parameters, strict=True)
+            if "limit" in params and "owner" in statement
+        ]
+        return limits, data
+
+    assert (await limits_of(plain))[0] == [2]
+    assert (await limits_of(paged))[0] == [3]
+    limits, data = await limits_of(plain, paged)
+    assert limits == [3]  # both aliases: one statement, one row more for hasNextPage
+    nodes = [edge["node"] for edge in data["users"]["edges"]][1:]
+    assert [len(node["plain"]["edges"]) for node in nodes] == [2, 2]
+    assert [node["paged"]["pageInfo"]["hasNextPage"] for node in nodes] == [True, False]
+    assert [node["paged"]["pageInfo"]["endCursor"] for node in nodes] == [
+        node["paged"]["edges"][-1]["cursor"] for node in nodes
+    ]
