@@ -215,7 +215,9 @@ class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_account_id_marketing_status", "account_id", "marketing_status"),
-        Index("ix_contacts_account_id_owner_id", "account_id", "owner_id"),
+        # An owner's items in id order (the users page's first contacts of each user): the
+        # index hands them over in that order, with no sort of all of the owner's items.
+        Index("ix_contacts_account_id_owner_id_id", "account_id", "owner_id", "id"),
         Index("ix_contacts_account_id_source", "account_id", "source"),
         Index("ix_contacts_account_id_billed_until", "account_id", "billed_as_marketing_until"),
     )
@@ -246,7 +248,7 @@ class ContactSourceDefault(Base):
 
 class Deal(Base):
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_account_id_owner_id", "account_id", "owner_id"),)
+    __table_args__ = (Index("ix_deals_account_id_owner_id_id", "account_id", "owner_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id", ondelete="CASCADE"))
