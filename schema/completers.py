@@ -40,6 +40,7 @@ from graphql.type.scalars import (
     serialize_int,
     serialize_string,
 )
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from schema.plans import NOT_YET, PLAIN_TYPES, Kind, Plan, Shape, Step, leaf_coercer
 from schema.prefetch import MISSING, FieldRequest
@@ -268,7 +269,7 @@ def _value_completer(executor: PlanningExecutor, step: Step, shape: Shape) -> Co
     child = compiled_plan(executor, executor.plan(object_type, grouped_field_set))
     if child is None:
         return None
-    return _object(shape.is_type_of, child)
+    return _object(shape.is_type_of, _accepted_class(object_type), child)
 
 
 def _non_null(inner: Completer | None) -> Completer | None:
@@ -298,14 +299,28 @@ def _list(item: Completer | None) -> Completer | None:
     return complete
 
 
-def _object(is_type_of: Any, complete_fields: Completer) -> Completer:
+def _accepted_class(object_type: GraphQLObjectType) -> type | None:
+    """The class whose instances Strawberry's ``is_type_of`` of this type accepts when they are
+    not cast (``strawberry.cast``) to another type: its own."""
+    definition = (object_type.extensions or {}).get("strawberry-definition")
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) else None
+
+
+def _plainly_accepted(value: Any, accepted: type | None) -> bool:
+    """An instance of the accepted class itself, cast to no other type: ``is_type_of`` would
+    say yes (answered here without its two calls)."""
+    return type(value) is accepted and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None
+
+
+def _object(is_type_of: Any, accepted: type | None, complete_fields: Completer) -> Completer:
     def complete(executor: Any, value: Any) -> Any:
         if value is None:
             return None
         if is_type_of is None:
             if isinstance(value, Exception):
                 raise Deopt
-        elif not is_type_of(value, None):
+        elif not _plainly_accepted(value, accepted) and not is_type_of(value, None):
             raise Deopt
         return complete_fields(executor, value)
 

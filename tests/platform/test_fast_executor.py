@@ -118,6 +118,11 @@ class Holder:
 
 
 @strawberry.type
+class MaybeHolder:
+    items: list[Leaf | None]
+
+
+@strawberry.type
 class Odd:
     """Leaves kept as they are by compiled plans when plain (``_leaf_in_place``), and not."""
 
@@ -138,6 +143,11 @@ ODDS: list[Odd | None] = [
 
 @strawberry.type
 class Query:
+    @strawberry.field
+    def cast_holder(self) -> MaybeHolder:
+        """A Leaf cast to another type is no Leaf for ``is_type_of``: an error in its place."""
+        return MaybeHolder(items=[_leaf("plain"), strawberry.cast(Branch, _leaf("cast"))])
+
     @strawberry.field
     def odds(self) -> list[Odd | None]:
         return ODDS
@@ -191,6 +201,7 @@ EDGE_CASES = [
     "{ branches { name } branches { count } }",
     "{ holder { items { name colour maybe } } }",
     "{ holder { items { __typename name } again: items { name maybe } } }",
+    "{ castHolder { items { name colour } } }",
     "{ odds { number flag colour label } }",
     "{ odds { label } }",
     "{ odds { colour flag } }",
