@@ -5,7 +5,7 @@
 for it (``PEER_USERS_PAGE``, also in bench/README.md) in the same run as this server and the
 reference. PostGraphile's nested collections filter on ``owner_id`` alone; this project's indexes
 lead with ``account_id``, so the benchmark database gets the peer's equivalents of them
-(``PEER_INDEXES``) for the peer not to be handicapped.
+(``PEER_INDEX_STATEMENTS``) for the peer not to be handicapped.
 
 Its answer is checked against this server's once per run: the same users, seat statuses, the
 five owned-item counts and the first five contacts with their owners.
@@ -39,7 +39,7 @@ PACKAGE = "postgraphile@4"
 #: history (bench/RESULTS.md). The project's own index gives it those rows in order.
 OWNED_TABLES = ("contacts", "deals", "leads", "organizations", "activities")
 _ID_ORDERED = ("contacts", "deals")
-PEER_INDEXES = tuple(
+PEER_INDEX_STATEMENTS = tuple(
     f"CREATE INDEX IF NOT EXISTS bench_peer_{table}_owner_id_id ON {table} (owner_id, id)"
     if table in _ID_ORDERED
     else f"CREATE INDEX IF NOT EXISTS bench_peer_{table}_owner_id ON {table} (owner_id)"
@@ -109,7 +109,7 @@ async def add_peer_indexes() -> None:
 
     conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database=PG_DATABASE)
     try:
-        for statement in PEER_INDEXES:
+        for statement in PEER_INDEX_STATEMENTS:
             await conn.execute(statement)
         await conn.execute("ANALYZE")
     finally:

@@ -129,7 +129,7 @@ _OWNED = text(
     )
 ).bindparams(bindparam("ids", expanding=True))
 #: First N contacts of each owner: a per-owner ``ORDER BY id LIMIT n`` that walks the
-#: (account_id, owner_id) index (about 1 ms for 100 owners on SQLite, where a ROW_NUMBER()
+#: (account_id, owner_id, id) index (about 1 ms for 100 owners on SQLite, where a ROW_NUMBER()
 #: window over all of their contacts takes about 60 ms). PostgreSQL says it with LATERAL.
 _FIRST_CONTACTS_SQLITE = text(
     """

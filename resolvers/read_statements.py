@@ -87,10 +87,10 @@ def first_per_owner(
     """The first ``limit`` items (after ``after`` when given) of each owner in ``ids``, each
     owner walking its own index range.
 
-    A per-owner ``ORDER BY id LIMIT n`` reads n rows per owner from the (account_id, owner_id)
-    index; a ROW_NUMBER() window would rank every item of every owner first (about 60 ms
-    instead of 1 ms for 100 owners on SQLite). PostgreSQL says it with LATERAL; SQLite with a
-    correlated ``id IN (... LIMIT n)`` evaluated once per owner.
+    A per-owner ``ORDER BY id LIMIT n`` reads n rows per owner, in order, from the
+    (account_id, owner_id, id) index; a ROW_NUMBER() window would rank every item of every
+    owner first (about 60 ms instead of 1 ms for 100 owners on SQLite). PostgreSQL says it with
+    LATERAL; SQLite with a correlated ``id IN (... LIMIT n)`` evaluated once per owner.
     """
     owner = _table(models.User).alias("owner")
     items = _table(model)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import keyword
 from collections.abc import Callable
-from enum import Enum
+from enum import Enum, Flag
 from types import CodeType
 from typing import Any, Protocol
 
@@ -167,6 +167,8 @@ def _member_names(step: Step) -> tuple[type, dict[Any, Any]] | None:
         isinstance(members_of, type) and issubclass(members_of, Enum)
     ):
         return None
+    if issubclass(members_of, Flag):
+        return None  # a combined flag is of the class but no member: not in the table
     names: dict[Any, Any] = {}
     for member in members_of:
         try:

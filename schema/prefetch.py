@@ -153,7 +153,7 @@ class ReadPath:
         self, ctx: RequestContext, loaders: Loaders, key: Any, pending: Awaitable[Any]
     ) -> Any:
         loaded = await pending
-        if isinstance(pending, asyncio.Future):  # a loader's cached future: remembered by it
+        if isinstance(pending, asyncio.Future):  # a loader's future: remembered beside it
             return self._converted(ctx, loaders, key, pending)
         return self.convert(ctx, loaded)
 
@@ -320,8 +320,9 @@ async def _read_level(
 async def _read_declared(
     ctx: RequestContext, selection: Selection, declared: _Declared, parents: list[Any]
 ) -> None:
-    """Load a level's declared fields, one batch call per loader (aliases of one field, or
-    fields reading one loader, share it even when their keys differ), then the levels below."""
+    """Load the declared fields of one level, one batch call per loader (aliases of one field,
+    or fields reading one loader, share it even when their keys differ), then, field by field,
+    the levels below (each field's next level is loaded on its own)."""
     below: list[tuple[GraphQLField, ReadPath, list[FieldNode], list[Any]]] = []
     keys_by_loader: dict[DataLoader[Any, Any], dict[Any, None]] = {}
     for field, read_path, field_nodes in declared:

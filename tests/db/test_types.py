@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import asyncpg
 
 from db.enums import MarketingStatus
 from db.models import Base, Contact, Deal
-from db.types import StoredEnum, UTCDateTime
+from db.types import StoredEnum, UTCDateTime, _Members
 
 
 async def test_datetimes_come_back_aware_utc_whatever_the_session_time_zone(factory, sessionmaker):
@@ -95,6 +95,7 @@ def test_stored_enums_read_every_value_as_sqlalchemys_enum_does(dialect):
     assert all(isinstance(column.type, StoredEnum) for column in columns)
     for column in columns:
         ours = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        assert isinstance(getattr(ours, "__self__", None), _Members)  # the lookup in C
         plain = Enum(column.type.enum_class, native_enum=False, length=32)
         theirs = plain.dialect_impl(dialect).result_processor(dialect, None)
         assert ours is not None

@@ -167,3 +167,28 @@ async def test_a_users_page_reads_one_row_more_only_when_page_info_is_asked(
     assert [node["paged"]["pageInfo"]["endCursor"] for node in nodes] == [
         node["paged"]["edges"][-1]["cursor"] for node in nodes
     ]
+
+
+async def test_aliases_with_different_pages_share_one_batch(api, factory, statements):
+    """Two aliases of ``contacts`` with different ``first``: one batch call of the loader (one
+    COUNT for both totals), not one per alias."""
+    acme = await factory.account()
+    for _ in range(3):
+        user = await factory.user(acme, with_token=False)
+        await factory.contacts(acme, 4, owner=user)
+    query = """
+    { users(first: 10) { edges { node {
+        two: contacts(first: 2) { totalCount edges { cursor } }
+        three: contacts(first: 3) { totalCount edges { cursor } }
+    } } } }
+    """
+    statements.reset()
+    data = await api.data(query, token=acme.owner.token)
+    nodes = [edge["node"] for edge in data["users"]["edges"]][1:]
+    assert [len(node["two"]["edges"]) for node in nodes] == [2, 2, 2]
+    assert [len(node["three"]["edges"]) for node in nodes] == [3, 3, 3]
+    assert [node["three"]["totalCount"] for node in nodes] == [4, 4, 4]
+    counts = [statement for statement in statements.statements if "count(" in statement.lower()]
+    # auth, page, first-2 pages, first-3 pages, the owners' totals (once for both aliases)
+    assert len(counts) == 1, statements.statements
+    assert statements.count == 5
