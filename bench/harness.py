@@ -168,7 +168,10 @@ class Server:
         return float("nan")
 
 
-def _uvicorn(name: str, app: str, url: str) -> Server:
+def _uvicorn(name: str, app: str, url: str, cwd: Path = ROOT) -> Server:
+    """``app`` under uvicorn on a free port; ``cwd`` is the source tree it imports (another
+    checkout of the project serves that checkout's code: the current directory comes first
+    on ``sys.path``)."""
     port = free_port()
     env = {
         **os.environ,
@@ -192,7 +195,7 @@ def _uvicorn(name: str, app: str, url: str) -> Server:
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    process = subprocess.Popen(command, cwd=cwd, env=env)
     server = Server(name, process, port)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -208,8 +211,8 @@ def _uvicorn(name: str, app: str, url: str) -> Server:
     raise SystemExit(f"{name} did not answer /healthz within 30 s")
 
 
-def start_graphql(url: str) -> Server:
-    return _uvicorn("graphql", "server:create_app", url)
+def start_graphql(url: str, cwd: Path = ROOT, name: str = "graphql") -> Server:
+    return _uvicorn(name, "server:create_app", url, cwd)
 
 
 def start_reference(url: str) -> Server:
