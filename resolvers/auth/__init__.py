@@ -8,12 +8,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import UserStatus
+from db.enums import Role, UserStatus
 from db.models import AuthSession, Subscription, User
 from resolvers import audit, throttle
 from resolvers.auth.security import (
@@ -49,23 +49,14 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
     row = found.first()
     if row is None:
         return None
-    session_id, user_id, account_id, role, is_owner, can_set_marketing, period_end = row
-    return Viewer(
-        user_id=user_id,
-        account_id=account_id,
-        session_id=session_id,
-        role=role,
-        is_account_owner=is_owner,
-        can_set_marketing_status=can_set_marketing,
-        period_ends_at=period_end,
-    )
+    return viewer_of(row, row.session_id, row.period_end)
 
 
 @functools.cache
 def _viewer_lookup() -> Select[Any]:
     return (
         select(
-            AuthSession.id,
+            AuthSession.id.label("session_id"),
             User.id,
             User.account_id,
             User.role,
@@ -84,7 +75,24 @@ def _viewer_lookup() -> Select[Any]:
     )
 
 
-def viewer_of(user: User, session_id: int, period_ends_at: datetime | None = None) -> Viewer:
+class ViewerColumns(Protocol):
+    """What a viewer is made of: a ``User``, or a row of its columns (``authenticate``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def account_id(self) -> int: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def is_account_owner(self) -> bool: ...
+    @property
+    def can_set_marketing_status(self) -> bool: ...
+
+
+def viewer_of(
+    user: ViewerColumns, session_id: int, period_ends_at: datetime | None = None
+) -> Viewer:
     return Viewer(
         user_id=user.id,
         account_id=user.account_id,
