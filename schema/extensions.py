@@ -151,18 +151,14 @@ class RejectNulCharacters(SchemaExtension):
     every string of the document (literals, block strings, ids) and every variable, with
     ``INVALID_INPUT``: one check, so no argument is forgotten and no driver sees such text."""
 
-    def __init__(self, documents: DocumentStore | None = None) -> None:
+    def __init__(self, documents: DocumentStore) -> None:
         #: Where a repeated document's answer is kept (it depends on the document alone).
         self.documents = documents
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        in_document = document is not None and (
-            self.documents.fact(document, holds_unstorable_text)
-            if self.documents is not None
-            else holds_unstorable_text(document)
-        )
+        in_document = document is not None and self.documents.fact(document, holds_unstorable_text)
         if in_document or has_unstorable_text(context.variables or {}):
             context.result = ExecutionResult(
                 data=None,

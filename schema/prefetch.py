@@ -109,20 +109,9 @@ class ReadPath:
             return None
         loaders = ctx.loaders
         future = self.loader(loaders).cache_map.get(key)
-        if future is None:
-            return MISSING
-        known = self._known(loaders).get(key)
-        if known is not None and known[0] is future:
-            return known[1]
-        if not future.done() or future.cancelled() or future.exception() is not None:
+        if future is None or not future.done() or future.cancelled() or future.exception():
             return MISSING
         return self._converted(ctx, loaders, key, future)
-
-    def _known(self, loaders: Loaders) -> dict[Any, tuple[Any, Any]]:
-        known = loaders.converted.get(self)
-        if known is None:
-            known = loaders.converted[self] = {}
-        return known
 
     def _converted(
         self, ctx: RequestContext, loaders: Loaders, key: Any, future: asyncio.Future[Any]
@@ -130,7 +119,9 @@ class ReadPath:
         # One API object per loaded value and request, whichever reader asks first. It is kept
         # beside the loader's future it came from: a done future's value never changes, and a
         # value primed again after a write (same key, a new future) is converted again.
-        known = self._known(loaders)
+        known = loaders.converted.get(self)
+        if known is None:
+            known = loaders.converted[self] = {}
         remembered = known.get(key)
         if remembered is not None and remembered[0] is future:
             return remembered[1]
@@ -147,15 +138,15 @@ class ReadPath:
         if value is not MISSING:
             return value
         loaders = ctx.loaders
-        return self._later(ctx, loaders, key, self.loader(loaders).load(key))
+        # DataLoader.load hands out its cached future (typed only as an awaitable).
+        future = asyncio.ensure_future(self.loader(loaders).load(key))
+        return self._later(ctx, loaders, key, future)
 
     async def _later(
-        self, ctx: RequestContext, loaders: Loaders, key: Any, pending: Awaitable[Any]
+        self, ctx: RequestContext, loaders: Loaders, key: Any, future: asyncio.Future[Any]
     ) -> Any:
-        loaded = await pending
-        if isinstance(pending, asyncio.Future):  # a loader's future: remembered beside it
-            return self._converted(ctx, loaders, key, pending)
-        return self.convert(ctx, loaded)
+        await future
+        return self._converted(ctx, loaders, key, future)
 
 
 def reads(read_path: ReadPath) -> dict[str, Any]:
