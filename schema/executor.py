@@ -183,6 +183,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         #: Plans whose compiled completion met a value off its plain road in this request
         #: (``schema/completers.py``): completed step by step from then on.
         self.deopted: set[int] = set()
+        #: What compiled reads of leaf-only objects answered, by key: an object that many
+        #: parents name is completed once (``schema/completers.py``, ``_read``).
+        self.completed_reads: dict[Any, dict[Any, tuple[Any, Any]]] = {}
 
     # Planning -----------------------------------------------------------------------------
 

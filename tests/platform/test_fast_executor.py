@@ -442,3 +442,82 @@ async def test_plans_made_per_request_reuse_their_compiled_source() -> None:
         theirs = await reference.execute(query, variable_values={"s": skip})
         assert _canonical(mine) == _canonical(theirs)
     assert _code.cache_info().misses == misses
+
+
+async def test_a_user_changed_twice_in_one_request_shows_each_change(api, sessionmaker, clock):
+    """``user_object`` builds each user's API object once per request. A write primes the
+    user loader with the changed ORM entity; a second write to the same user in the same
+    request changes that entity in place: the fields completed after it (the payload's user
+    and every contact's owner) must show the second change, not the first one's object."""
+    await seed_demo(sessionmaker, now=clock.now())
+    login = await api.data(
+        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
+        "{ token } }",
+        {"p": DEMO_PASSWORD},
+    )
+    token = login["login"]["token"]
+    users = await api.data(
+        "{ users(first: 50) { edges { node { id role status "
+        "contacts(first: 3) { totalCount } } } } }",
+        token=token,
+    )
+    regular = next(
+        edge["node"]["id"]
+        for edge in users["users"]["edges"]
+        if edge["node"]["role"] == "REGULAR"
+        and edge["node"]["status"] == "ACTIVE"
+        and edge["node"]["contacts"]["totalCount"] >= 2
+    )
+    owners = (
+        "user { role contacts(first: 3) { edges { node { owner { id role } } } } } "
+        "userErrors { code }"
+    )
+    data = await api.data(
+        f"mutation($u: ID!) {{"
+        f" promoted: setUserPermissions(input: {{userId: $u, role: ADMIN}}) {{ {owners} }}"
+        f" demoted: setUserPermissions(input: {{userId: $u, role: REGULAR}}) {{ {owners} }} }}",
+        {"u": regular},
+        token=token,
+    )
+    for field, role in (("promoted", "ADMIN"), ("demoted", "REGULAR")):
+        payload = data[field]
+        assert payload["userErrors"] == []
+        assert payload["user"]["role"] == role
+        shown = [edge["node"]["owner"] for edge in payload["user"]["contacts"]["edges"]]
+        assert len(shown) >= 2
+        assert shown == [{"id": regular, "role": role}] * len(shown), (field, shown)
+
+
+@pytest.mark.no_differential  # the replay through graphql-core's executor reads every owner
+async def test_an_owner_named_by_many_contacts_is_read_once(api, sessionmaker, clock, monkeypatch):
+    """The compiled ``owner`` read of the users page remembers its answer per owner for the
+    request (``schema/completers.py``, ``_read``): the owner is read from the loader once,
+    however many of the page's contacts name it."""
+    from schema.contacts import OWNER_READ
+    from schema.prefetch import ReadPath
+
+    await seed_demo(sessionmaker, now=clock.now())
+    login = await api.data(
+        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
+        "{ token } }",
+        {"p": DEMO_PASSWORD},
+    )
+    token = login["login"]["token"]
+    owner_reads: list[Any] = []
+    read_now = ReadPath.read_now
+
+    def count(self: ReadPath, ctx: Any, key: Any) -> Any:
+        if self is OWNER_READ:
+            owner_reads.append(key)
+        return read_now(self, ctx, key)
+
+    monkeypatch.setattr(ReadPath, "read_now", count)
+    data = await api.data(USERS_PAGE, token=token)
+    named = [
+        contact["node"]["owner"]["id"]
+        for user in data["users"]["edges"]
+        for contact in user["node"]["contacts"]["edges"]
+    ]
+    assert len(named) > len(set(named)) > 1  # owners named several times each
+    assert sorted(owner_reads) == sorted(set(owner_reads))
+    assert len(owner_reads) == len(set(named))
