@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, func
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from config import Settings
@@ -110,16 +110,19 @@ async def fetch_page(
         paged = paged.where(key < page.after if descending else key > page.after)
     paged = paged.order_by(key.desc() if descending else key.asc()).limit(page.first + 1)
     async with ctx.db.read() as session:
+        # Rows are read through the session's connection (its transaction): the ORM's
+        # execution path would only hand them back as they are, a little later.
+        reader: AsyncSession | AsyncConnection = await session.connection() if rows else session
         found: list[Any] = []
         if page.first > 0:
-            result = await session.execute(paged)
+            result = await reader.execute(paged)
             found = records(result) if rows else list(result.scalars().all())
         total = 0
         if page.with_total:
             count_query = query.with_only_columns(
                 func.count(), maintain_column_froms=True
             ).order_by(None)
-            total = int(await session.scalar(count_query) or 0)
+            total = int(await reader.scalar(count_query) or 0)
     has_next = len(found) > page.first
     items = found[: page.first]
     return Page(

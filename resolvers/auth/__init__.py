@@ -45,7 +45,11 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> View
     billing period must roll over before anything is read. Every request asks this, so the
     statement is built once and reads columns, not a ``User`` entity.
     """
-    found = await session.execute(_viewer_lookup(), {"token_hash": hash_token(token), "now": now})
+    # Columns only, through the session's connection: no ORM execution path per request.
+    connection = await session.connection()
+    found = await connection.execute(
+        _viewer_lookup(), {"token_hash": hash_token(token), "now": now}
+    )
     row = found.first()
     if row is None:
         return None
