@@ -84,7 +84,8 @@ def _compile(executor: PlanningExecutor, plan: Plan) -> Completer | None:
 
     Scalar and enum attributes are read and checked inline (``_leaf_in_place``: a ``str`` for
     a String or ID is taken as it is, with no call at all); other steps call their step's
-    closure. For the users page's ``Contact`` selection the function reads::
+    closure, and object or list attributes their value's closure (``_value_completer``). For
+    the users page's ``Contact`` selection the function reads::
 
         def complete_object(executor, source):
             v0 = source.id
@@ -113,6 +114,12 @@ def _compile(executor: PlanningExecutor, plan: Plan) -> Completer | None:
             namespace[f"leaf{index}"] = _leaf(step.coerce, step.non_null_leaf)
             lines.append(f"    {value} = source.{attribute}")
             lines.append(_leaf_in_place(step, index, namespace))
+        elif attribute is not None and step.shape is not None and _is_plain_name(attribute):
+            complete_value = _value_completer(executor, step, step.shape)
+            if complete_value is None:
+                return None
+            namespace[f"value{index}"] = complete_value
+            lines.append(f"    {value} = value{index}(executor, source.{attribute})")
         else:
             getter = _step_getter(executor, step)
             if getter is None:
@@ -308,13 +315,29 @@ def _of_leaves(executor: PlanningExecutor, step: Step) -> bool:
 
 
 def _value_completer(executor: PlanningExecutor, step: Step, shape: Shape) -> Completer | None:
-    """``(executor, value) -> completed value`` for a value of ``shape``."""
+    """``(executor, value) -> completed value`` for a value of ``shape``.
+
+    A non-null object and a list of objects are one closure each (not a closure per
+    wrapper): a page completes its items' edges and nodes through these, item by item."""
     if shape.kind is Kind.NON_NULL:
-        return _non_null(_value_completer(executor, step, shape.inner))  # type: ignore[arg-type]
+        inner: Shape = shape.inner  # type: ignore[assignment]
+        if inner.kind is Kind.OBJECT:
+            return _object_completer(executor, step, inner, non_null=True)
+        return _non_null(_value_completer(executor, step, inner))
     if shape.kind is Kind.LIST:
-        return _list(_value_completer(executor, step, shape.inner))  # type: ignore[arg-type]
+        item: Shape = shape.inner  # type: ignore[assignment]
+        objects = item.inner if item.kind is Kind.NON_NULL else item
+        if objects is not None and objects.kind is Kind.OBJECT:
+            return _list(_object_completer(executor, step, objects, non_null=item is not objects))
+        return _list(_value_completer(executor, step, item))
     if shape.kind is Kind.LEAF:
         return _as_completer(_leaf(leaf_coercer(shape.graphql_type), non_null=False))  # type: ignore[arg-type]
+    return _object_completer(executor, step, shape, non_null=False)
+
+
+def _object_completer(
+    executor: PlanningExecutor, step: Step, shape: Shape, *, non_null: bool
+) -> Completer | None:
     object_type: GraphQLObjectType = shape.graphql_type  # type: ignore[assignment]
     grouped_field_set, defer_usages, _ = executor.collect_subfields(
         object_type, step.field_details_list
@@ -324,7 +347,7 @@ def _value_completer(executor: PlanningExecutor, step: Step, shape: Shape) -> Co
     child = compiled_plan(executor, executor.plan(object_type, grouped_field_set))
     if child is None:
         return None
-    return _object(shape.is_type_of, _accepted_class(object_type), child)
+    return _object(shape.is_type_of, _accepted_class(object_type), child, non_null=non_null)
 
 
 def _non_null(inner: Completer | None) -> Completer | None:
@@ -362,20 +385,24 @@ def _accepted_class(object_type: GraphQLObjectType) -> type | None:
     return origin if isinstance(origin, type) else None
 
 
-def _plainly_accepted(value: Any, accepted: type | None) -> bool:
-    """An instance of the accepted class itself, cast to no other type: ``is_type_of`` would
-    say yes (answered here without its two calls)."""
-    return type(value) is accepted and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None
+def _object(
+    is_type_of: Any, accepted: type | None, complete_fields: Completer, *, non_null: bool
+) -> Completer:
+    """An object of the type (``non_null``: null deopts), completed by its compiled plan.
+    An instance of the type's own class, cast (``strawberry.cast``) to no other type, is what
+    Strawberry's ``is_type_of`` accepts: it is accepted here without that call."""
 
-
-def _object(is_type_of: Any, accepted: type | None, complete_fields: Completer) -> Completer:
     def complete(executor: Any, value: Any) -> Any:
+        if type(value) is accepted and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+            return complete_fields(executor, value)
         if value is None:
+            if non_null:
+                raise Deopt
             return None
         if is_type_of is None:
             if isinstance(value, Exception):
                 raise Deopt
-        elif not _plainly_accepted(value, accepted) and not is_type_of(value, None):
+        elif not is_type_of(value, None):
             raise Deopt
         return complete_fields(executor, value)
 
