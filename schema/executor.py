@@ -187,6 +187,14 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         #: parents name is completed once (``schema/completers.py``, ``_read``).
         self.completed_reads: dict[Any, dict[Any, tuple[Any, Any]]] = {}
 
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        # graphql-core's execution context outlives the response in a reference cycle (its
+        # ``await_result`` closure), freed by the cyclic collector only: what it remembered
+        # for this request (completed answers, loader futures and their rows) goes now.
+        self.completed_reads.clear()
+        self.read_requests.clear()
+        return super().build_response(data)
+
     # Planning -----------------------------------------------------------------------------
 
     def execute_collected_root_fields(
