@@ -268,8 +268,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 #: and API objects and promoting them to older generations to be walked again; reference
 #: counting frees them anyway when the response is sent (``RequestContext.release``).
 #: At 10 000, a page costs about one: ~1.4 ms less CPU per users page (bench/RESULTS.md,
-#: "Issue 14, 2026-11-27").
-YOUNG_COLLECTION_THRESHOLD = 10_000
+#: "Issue 14, 2026-11-27"). With the benchmark's 8 requests in flight, ~40 000 of their
+#: objects are alive at any time, so each young collection still promoted a request's worth
+#: into the middle generation: at 50 000, 3-4 % more users pages a second (``bench.ab``).
+YOUNG_COLLECTION_THRESHOLD = 50_000
 
 
 def tune_collector_for_serving() -> None:
