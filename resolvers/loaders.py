@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
@@ -43,8 +42,9 @@ M = TypeVar("M", bound=models.Base)
 K = TypeVar("K")
 
 
-@dataclass(frozen=True)
-class OwnedCounts:
+class OwnedCounts(NamedTuple):
+    """How many items of each kind a user owns (a named tuple: a page builds one per user)."""
+
     deals: int = 0
     contacts: int = 0
     leads: int = 0

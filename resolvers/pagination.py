@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -80,8 +80,9 @@ class PageRequest:
         return cls(first=size, after=after_pk, with_total=with_total)
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(NamedTuple, Generic[T]):
+    """One page of a list (a named tuple: a users page builds one per user and connection)."""
+
     items: Sequence[T]
     cursors: Sequence[str]
     has_next_page: bool
