@@ -68,6 +68,8 @@ class OwnerPageKey(NamedTuple):
     #: Whether ``pageInfo`` is asked for: only then is one row more read per owner, to tell
     #: ``hasNextPage`` (a page read without it may say False, but nobody reads it).
     with_next: bool = True
+    #: The item columns the selection reads (``read_statements.first_per_owner``); None: all.
+    columns: frozenset[str] | None = None
 
 
 def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list[M | None]:
@@ -163,14 +165,18 @@ class Loaders:
     async def _load_pages_by_owner(
         self, model: type[models.Contact] | type[models.Deal], keys: list[OwnerPageKey]
     ) -> list[Page[Any]]:
-        """First N per owner: one query per distinct (first, after) pair."""
+        """First N per owner: one query per distinct (first, after) pair, reading the columns
+        that any key of the pair needs."""
         groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
         #: The groups where some key asks for ``hasNextPage``: one row more per owner.
         one_more: set[tuple[int, int | None]] = set()
+        columns: dict[tuple[int, int | None], frozenset[str] | None] = {}
         for key in keys:
-            groups[(key.first, key.after)].append(key.owner_id)
+            group = (key.first, key.after)
+            groups[group].append(key.owner_id)
             if key.with_next:
-                one_more.add((key.first, key.after))
+                one_more.add(group)
+            columns[group] = _both(columns[group], key.columns) if group in columns else key.columns
         want_totals = any(key.with_total for key in keys)
         items: dict[tuple[int, int | None, int], list[Any]] = defaultdict(list)
         totals: dict[int, int] = {}
@@ -180,7 +186,9 @@ class Loaders:
             for (first, after), owner_ids in groups.items():
                 if first == 0:
                     continue
-                query = statements.first_per_owner(model, dialect, after is not None)
+                query = statements.first_per_owner(
+                    model, dialect, after is not None, columns[(first, after)]
+                )
                 limit = first + 1 if (first, after) in one_more else first
                 params = self._params(sorted(set(owner_ids)), limit=limit)
                 if after is not None:
@@ -206,6 +214,11 @@ class Loaders:
                 )
             )
         return pages
+
+
+def _both(one: frozenset[str] | None, other: frozenset[str] | None) -> frozenset[str] | None:
+    """The columns two readers need together (None: every column)."""
+    return None if one is None or other is None else one | other
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    null,
     select,
     true,
     union_all,
@@ -82,10 +83,18 @@ def owned_counts(dialect: str) -> Any:
 
 @functools.cache
 def first_per_owner(
-    model: type[models.Contact] | type[models.Deal], dialect: str, after: bool
+    model: type[models.Contact] | type[models.Deal],
+    dialect: str,
+    after: bool,
+    columns: frozenset[str] | None = None,
 ) -> Select[Any]:
     """The first ``limit`` items (after ``after`` when given) of each owner in ``ids``, each
     owner walking its own index range.
+
+    ``columns``: the columns the reader needs (``id`` and ``owner_id`` always come); the others
+    are selected as NULL under their own names, so every row keeps the table's shape. A column
+    left out is neither sent nor decoded: a timestamp costs asyncpg ~0.5 µs a value, most of a
+    nested contacts page that shows no date. None: every column.
 
     A per-owner ``ORDER BY id LIMIT n`` reads n rows per owner, in order, from the
     (account_id, owner_id, id) index; a ROW_NUMBER() window would rank every item of every
@@ -103,7 +112,7 @@ def first_per_owner(
     if dialect == POSTGRESQL:
         per_owner = first.lateral("per_owner")
         return (
-            select(*per_owner.c)
+            select(*_only(per_owner.c, columns))
             .select_from(owner)
             .join(per_owner, true())
             .where(*owners)
@@ -111,12 +120,27 @@ def first_per_owner(
         )
     first_ids = first.with_only_columns(inner.c.id).correlate(owner)
     return (
-        select(*items.c)
+        select(*_only(items.c, columns))
         .select_from(owner)
         .join(items, items.c.id.in_(first_ids))
         .where(*owners)
         .order_by(items.c.owner_id, items.c.id)
     )
+
+
+#: What a page of items always reads: its key (cursors) and its owner (grouping).
+_PAGE_KEYS = frozenset({"id", "owner_id"})
+
+
+def _only(table_columns: Any, wanted: frozenset[str] | None) -> list[Any]:
+    """The columns, those not ``wanted`` as a typed NULL of the same name."""
+    if wanted is None:
+        return list(table_columns)
+    wanted = wanted | _PAGE_KEYS
+    return [
+        column if column.name in wanted else null().cast(column.type).label(column.name)
+        for column in table_columns
+    ]
 
 
 @functools.cache

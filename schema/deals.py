@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
@@ -33,6 +34,14 @@ class Deal(Node):
     owner_pk: strawberry.Private[int | None]
     title: str = strawberry.field(description="Title, 1 to 300 characters.")
     value: Money = strawberry.field(description="Deal value, in the account's currency.")
+
+    #: The columns ``from_row`` reads for each field (see ``Contact.ROW_COLUMNS``).
+    ROW_COLUMNS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "id": ("id",),
+        "title": ("title",),
+        "value": ("value", "currency"),
+        "owner": ("owner_id",),
+    }
 
     @classmethod
     def from_row(cls, row: models.Deal) -> Deal:

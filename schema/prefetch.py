@@ -74,13 +74,33 @@ MISSING: Any = _Missing()
 @dataclass(frozen=True, slots=True)
 class FieldRequest:
     """What a key may depend on besides its parent: the field's arguments (coerced, by their
-    GraphQL names) and the names selected directly under it (fragments flattened)."""
+    GraphQL names), the names selected directly under it (fragments flattened) and, on
+    demand, the names selected further down (``selected_below``)."""
 
     arguments: Mapping[str, Any]
     selected: frozenset[str]
     #: What keys derive from the request alone, by whoever derives it (e.g. a parsed page):
     #: worked out once, not once per parent object.
     derived: dict[Any, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    #: The field's nodes and the request's fragments and variables, for ``selected_below``.
+    nodes: tuple[FieldNode, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    selection: Selection | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def selected_below(self, path: tuple[str, ...]) -> frozenset[str]:
+        """The names selected under the field's descendants at ``path`` (e.g. a connection's
+        ``("edges", "node")``), fragments flattened; worked out once per request."""
+        found = self.derived.get(("selected_below", path))
+        if found is None:
+            below: frozenset[str] = frozenset()
+            if self.selection is not None:
+                nodes = self.selection.below(list(self.nodes), path)
+                below = frozenset(
+                    child.name.value
+                    for children in self.selection.fields(nodes).values()
+                    for child in children
+                )
+            found = self.derived[("selected_below", path)] = below
+        return found
 
 
 def _always(_parent: Any) -> bool:
@@ -252,7 +272,7 @@ def request_of(field: GraphQLField, nodes: list[FieldNode], selection: Selection
     selected = frozenset(
         child.name.value for children in selection.fields(nodes).values() for child in children
     )
-    return FieldRequest(arguments, selected)
+    return FieldRequest(arguments, selected, nodes=tuple(nodes), selection=selection)
 
 
 def _named(graphql_type: GraphQLOutputType) -> Any:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
@@ -48,6 +49,19 @@ class Contact(Node):
     )
     source: ContactSource = strawberry.field(description="How the contact was created.")
     created_at: datetime = strawberry.field(description="When it was created (UTC, ISO-8601).")
+
+    #: The columns ``from_row`` reads for each field (``schema.users.owner_page_key``: a page
+    #: of a user's contacts reads only what its selection shows).
+    ROW_COLUMNS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "id": ("id",),
+        "name": ("name",),
+        "email": ("email",),
+        "marketingStatus": ("marketing_status",),
+        "billedAsMarketingUntil": ("billed_as_marketing_until",),
+        "source": ("source",),
+        "createdAt": ("created_at",),
+        "owner": ("owner_id",),
+    }
 
     @classmethod
     def from_row(cls, row: models.Contact) -> Contact:

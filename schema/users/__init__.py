@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, NoReturn
 
@@ -54,20 +55,45 @@ def _not_foreign(user: Any) -> bool:
     return not getattr(user, "foreign", False)
 
 
-def owner_page_key(user: Any, ctx: RequestContext, request: FieldRequest) -> OwnerPageKey:
-    """``contacts``/``deals`` of a user: the first N after a cursor, with the total if asked."""
-    page = request.derived.get(owner_page_key)
-    if page is None:  # parsed once per request and field, not once per user
-        parsed = PageRequest.parse(
-            ctx, request.arguments.get("first"), request.arguments.get("after")
-        )
-        page = request.derived[owner_page_key] = (
-            parsed.first,
-            parsed.after,
-            "totalCount" in request.selected,
-            "pageInfo" in request.selected,
-        )
-    return OwnerPageKey(user.pk, *page)
+def owner_page_key(items: Any) -> Callable[[Any, RequestContext, FieldRequest], OwnerPageKey]:
+    """The key of ``contacts``/``deals`` of a user: the first N after a cursor, with the total
+    if asked, reading the columns that the selected fields of ``items`` (a lazy type with
+    ``ROW_COLUMNS``) need."""
+
+    def key(user: Any, ctx: RequestContext, request: FieldRequest) -> OwnerPageKey:
+        page = request.derived.get(key)
+        if page is None:  # parsed once per request and field, not once per user
+            parsed = PageRequest.parse(
+                ctx, request.arguments.get("first"), request.arguments.get("after")
+            )
+            page = request.derived[key] = (
+                parsed.first,
+                parsed.after,
+                "totalCount" in request.selected,
+                "pageInfo" in request.selected,
+                row_columns(
+                    _resolved(items).ROW_COLUMNS, request.selected_below(("edges", "node"))
+                ),
+            )
+        return OwnerPageKey(user.pk, *page)
+
+    return key
+
+
+def row_columns(
+    columns_of: Mapping[str, tuple[str, ...]], selected: Iterable[str]
+) -> frozenset[str] | None:
+    """The columns the selected fields read; None (every column) when one of them is not in
+    ``columns_of``."""
+    needed: set[str] = set()
+    for name in selected:
+        if name == "__typename":
+            continue
+        columns = columns_of.get(name)
+        if columns is None:
+            return None
+        needed.update(columns)
+    return frozenset(needed)
 
 
 @functools.cache
@@ -89,14 +115,14 @@ OWNED_ITEMS_READ = ReadPath(
 )
 CONTACTS_READ = ReadPath(
     loader=lambda loaders: loaders.contacts_by_owner,
-    key=owner_page_key,
+    key=owner_page_key(ContactRef),
     convert=lambda _ctx, page: Connection.from_page(page, _resolved(ContactRef).from_row),
     next_level=("edges", "node"),
     allows=_not_foreign,
 )
 DEALS_READ = ReadPath(
     loader=lambda loaders: loaders.deals_by_owner,
-    key=owner_page_key,
+    key=owner_page_key(DealRef),
     convert=lambda _ctx, page: Connection.from_page(page, _resolved(DealRef).from_row),
     next_level=("edges", "node"),
     allows=_not_foreign,
