@@ -72,6 +72,23 @@ class OwnerPageKey(NamedTuple):
     columns: frozenset[str] | None = None
 
 
+#: The columns of a user that the API shows (``schema.users.User.from_row`` reads these and no
+#: other: ``tests/users/test_shown_columns.py``). Lists and the ``user`` loader read only
+#: these: no password hash, normalised email or timestamp nobody shows is sent or decoded.
+USER_SHOWN_COLUMNS = (
+    "id",
+    "name",
+    "email",
+    "photo_url",
+    "status",
+    "role",
+    "is_account_owner",
+    "can_set_marketing_status",
+    "deactivated_at",
+    "deleted_at",
+)
+
+
 def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list[M | None]:
     found = {key(row): row for row in rows}
     return [found.get(k) for k in keys]
@@ -83,7 +100,7 @@ class Loaders:
         #: API objects converted from loaded values, by read path and key, each beside the
         #: loader's future it came from: ``schema/prefetch.py``.
         self.converted: dict[object, dict[Any, tuple[Any, Any]]] = {}
-        self.user = self._by_id(models.User)
+        self.user = self._by_id(models.User, USER_SHOWN_COLUMNS)
         self.seat = self._by_id(models.Seat)
         self.contact = self._by_id(models.Contact)
         self.deal = self._by_id(models.Deal)
@@ -123,10 +140,12 @@ class Loaders:
     def _params(self, ids: Sequence[Any], **more: Any) -> dict[str, Any]:
         return {"account_id": self._account_id, "ids": list(ids), **more}
 
-    def _by_id(self, model: type[M]) -> DataLoader[int, M | None]:
+    def _by_id(
+        self, model: type[M], columns: tuple[str, ...] | None = None
+    ) -> DataLoader[int, M | None]:
         async def load(ids: list[int]) -> list[M | None]:
             async with self._ctx.db.read() as session:
-                query = statements.rows_by(model, "id", _dialect(session))
+                query = statements.rows_by(model, "id", _dialect(session), columns)
                 rows = records(await session.execute(query, self._params(ids)))
             return _by_key(rows, lambda row: int(row.id), ids)
 

@@ -135,9 +135,11 @@ async def fetch_page(
     )
 
 
-def table_columns(model: type[Any]) -> list[Any]:
-    """A model's table columns, to select rows instead of entities (``fetch_page(rows=True)``)."""
-    return list(model.__table__.columns)
+def table_columns(model: type[Any], names: Sequence[str] | None = None) -> list[Any]:
+    """A model's table columns (those ``names``, when given), to select rows instead of
+    entities (``fetch_page(rows=True)``)."""
+    columns = model.__table__.columns
+    return list(columns) if names is None else [columns[name] for name in names]
 
 
 def _key_of(item: Any, key: InstrumentedAttribute[Any]) -> int:

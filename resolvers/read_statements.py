@@ -55,10 +55,14 @@ def _in_account(table: Any) -> ColumnElement[bool]:
 
 
 @functools.cache
-def rows_by(model: type[models.Base], key: str, dialect: str) -> Select[Any]:
-    """Rows of the account whose ``key`` column is one of ``ids``."""
+def rows_by(
+    model: type[models.Base], key: str, dialect: str, columns: tuple[str, ...] | None = None
+) -> Select[Any]:
+    """Rows of the account whose ``key`` column is one of ``ids`` (only ``columns``, when
+    given)."""
     table = _table(model)
-    return select(*table.c).where(among_ids(table.c[key], dialect), _in_account(table))
+    selected = table.c if columns is None else [table.c[name] for name in columns]
+    return select(*selected).where(among_ids(table.c[key], dialect), _in_account(table))
 
 
 def _counted_per_owner(table: Any, dialect: str, *leading: Any) -> Select[Any]:

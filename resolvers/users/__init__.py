@@ -12,7 +12,7 @@ from db.enums import InvitationStatus, Role, UserStatus, UserTokenState
 from db.models import User, UserToken
 from resolvers.context import RequestContext, Viewer
 from resolvers.errors import ErrorCode, request_error
-from resolvers.loaders import newest_invitation_ids
+from resolvers.loaders import USER_SHOWN_COLUMNS, newest_invitation_ids
 from resolvers.pagination import Page, PageRequest, fetch_page, table_columns
 from resolvers.text_inputs import search_needle
 
@@ -71,7 +71,7 @@ def search_condition(
 async def list_users(
     ctx: RequestContext, page: PageRequest, flt: UserFilterData | None
 ) -> Page[User]:
-    query: Select[tuple[User]] = select(*table_columns(User)).where(
+    query: Select[tuple[User]] = select(*table_columns(User, USER_SHOWN_COLUMNS)).where(
         User.account_id == ctx.viewer.account_id
     )
     if flt is not None:
