@@ -56,6 +56,10 @@ class OwnedCounts(NamedTuple):
         return self.deals + self.contacts + self.leads + self.organizations + self.activities
 
 
+#: The counts of a user who owns nothing (or of no user of the account).
+NOTHING_OWNED = OwnedCounts()
+
+
 class OwnerPageKey(NamedTuple):
     """Loader key for "the first N items of this owner after cursor X" (a named tuple: a page
     hashes and compares one of these per user, in C)."""
@@ -163,23 +167,13 @@ class Loaders:
         return [found.get(user_id) for user_id in user_ids]
 
     async def _load_owned_counts(self, user_ids: list[int]) -> list[OwnedCounts]:
-        """One UNION ALL of grouped counts over the five owned item tables."""
+        """One statement: a row of the five counts per user (``read_statements``)."""
         async with self._ctx.db.read() as session:
             query = statements.owned_counts(_dialect(session))
             rows = (await session.execute(query, self._params(user_ids))).all()
-        counts: dict[int, dict[str, int]] = defaultdict(dict)
-        for item_type, owner_id, n in rows:
-            counts[int(owner_id)][item_type] = int(n)
-        return [
-            OwnedCounts(
-                deals=counts[uid].get("DEAL", 0),
-                contacts=counts[uid].get("CONTACT", 0),
-                leads=counts[uid].get("LEAD", 0),
-                organizations=counts[uid].get("ORGANIZATION", 0),
-                activities=counts[uid].get("ACTIVITY", 0),
-            )
-            for uid in user_ids
-        ]
+        # The columns after the owner are OwnedCounts' fields, in order.
+        found = {int(row[0]): OwnedCounts._make(map(int, row[1:])) for row in rows}
+        return [found.get(user_id, NOTHING_OWNED) for user_id in user_ids]
 
     async def _load_pages_by_owner(
         self, model: type[models.Contact] | type[models.Deal], keys: list[OwnerPageKey]

@@ -192,3 +192,13 @@ async def test_aliases_with_different_pages_share_one_batch(api, factory, statem
     # auth, page, first-2 pages, first-3 pages, the owners' totals (once for both aliases)
     assert len(counts) == 1, statements.statements
     assert statements.count == 5
+
+
+def test_the_owned_counts_statement_answers_in_the_order_of_owned_counts():
+    """The loader reads the counts by position (``OwnedCounts._make``)."""
+    from resolvers.loaders import OwnedCounts
+    from resolvers.read_statements import owned_counts
+
+    for dialect in ("sqlite", "postgresql"):
+        names = [column.name for column in owned_counts(dialect).selected_columns]
+        assert names == ["owner_id", *OwnedCounts._fields]
