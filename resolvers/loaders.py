@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 from db import models
 from db.enums import UserTokenPurpose
 from db.models import UserToken
-from db.records import records
+from db.records import record_type, records
 from resolvers import read_statements as statements
 from resolvers.ids import encode_cursor
 from resolvers.pagination import Page, Reads
@@ -91,6 +91,15 @@ USER_SHOWN_COLUMNS = (
     "deactivated_at",
     "deleted_at",
 )
+
+
+def shown_user(user: models.User) -> Any:
+    """A user as the ``user`` loader holds one: a record of ``USER_SHOWN_COLUMNS``, a snapshot
+    that a later write to the same ORM entity does not change (a writer primes the loader with
+    it, so the fields completed after the write show it)."""
+    return record_type(USER_SHOWN_COLUMNS)._make(
+        getattr(user, column) for column in USER_SHOWN_COLUMNS
+    )
 
 
 def _by_key(rows: Iterable[M], key: Callable[[M], K], keys: Sequence[K]) -> list[M | None]:

@@ -285,15 +285,10 @@ class UserFilter:
 
 def user_object(ctx: RequestContext, row: models.User | None) -> User | None:
     """The API object of a user row, built once per request (a page of 100 contacts often
-    names the same few owners hundreds of times).
-
-    Only rows read as records (named tuples, which never change) are remembered: an ORM
-    entity is what a write primed the loader with, and a later write in the same request
-    changes that same entity in place, which must show in the fields completed after it."""
+    names the same few owners hundreds of times). The rows are records, which never change: a
+    write primes the loader with a new one (``resolvers.loaders.shown_user``)."""
     if row is None:
         return None
-    if not isinstance(row, tuple):
-        return User.from_row(row, ctx)
     cached = ctx.objects.get(("User", row.id))
     if cached is not None and cached[0] is row:
         return cached[1]  # type: ignore[return-value]
