@@ -72,7 +72,7 @@ class OwnerPageKey(NamedTuple):
     #: Whether ``pageInfo`` is asked for: only then is one row more read per owner, to tell
     #: ``hasNextPage`` (a page read without it may say False, but nobody reads it).
     with_next: bool = True
-    #: The item columns the selection reads (``read_statements.first_per_owner``); None: all.
+    #: The item columns the selection reads (``read_statements.unread_columns``); None: all.
     columns: frozenset[str] | None = None
 
 
@@ -208,9 +208,8 @@ class Loaders:
             for (first, after), owner_ids in groups.items():
                 if first == 0:
                     continue
-                query = statements.first_per_owner(
-                    model, dialect, after is not None, columns[(first, after)]
-                )
+                unread = statements.unread_columns(model, columns[(first, after)])
+                query = statements.first_per_owner(model, dialect, after is not None, unread)
                 limit = first + 1 if (first, after) in one_more else first
                 params = self._params(sorted(set(owner_ids)), limit=limit)
                 if after is not None:

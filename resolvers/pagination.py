@@ -101,11 +101,12 @@ async def fetch_page(
 ) -> Page[T]:
     """Run one page of ``query`` (plus a COUNT when ``totalCount`` was asked for).
 
-    ``rows``: the query selects a table's columns (``table_columns``), not an ORM entity, and
+    ``rows``: the query selects table columns (``table_columns``), not an ORM entity, and
     the page holds its rows as named tuples (``db.records``): for lists read only to be shown,
-    which skip the ORM's entity construction. A row answers the same attribute names as the
-    entity (every column is mapped under its own name: ``tests/db/test_types.py``), so the
-    page keeps the entity's type for its readers; nothing may write through it."""
+    which skip the ORM's entity construction. A row answers the entity's attribute names for
+    the columns it selected (every column is mapped under its own name:
+    ``tests/db/test_types.py``; the users list selects ``USER_SHOWN_COLUMNS`` only), so the page
+    keeps the entity's type for its readers; nothing may write through it."""
     paged = query
     if page.after is not None:
         paged = paged.where(key < page.after if descending else key > page.after)

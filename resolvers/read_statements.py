@@ -106,15 +106,15 @@ def first_per_owner(
     model: type[models.Contact] | type[models.Deal],
     dialect: str,
     after: bool,
-    columns: frozenset[str] | None = None,
+    unread: frozenset[str] = frozenset(),
 ) -> Select[Any]:
     """The first ``limit`` items (after ``after`` when given) of each owner in ``ids``, each
     owner walking its own index range.
 
-    ``columns``: the columns the reader needs (``id`` and ``owner_id`` always come); the others
-    are selected as NULL under their own names, so every row keeps the table's shape. A column
-    left out is neither sent nor decoded: a timestamp costs asyncpg ~0.5 µs a value, most of a
-    nested contacts page that shows no date. None: every column.
+    ``unread``: columns of ``LEFT_OUT_UNLESS_READ`` that the reader does not need (see
+    ``unread_columns``), selected as a typed NULL under their own names, so every row keeps the
+    table's shape. A column left out is neither sent nor decoded: a timestamp costs asyncpg
+    ~0.5 µs a value, most of a nested contacts page that shows no date.
 
     A per-owner ``ORDER BY id LIMIT n`` reads n rows per owner, in order, from the
     (account_id, owner_id, id) index; a ROW_NUMBER() window would rank every item of every
@@ -132,7 +132,7 @@ def first_per_owner(
     if dialect == POSTGRESQL:
         per_owner = first.lateral("per_owner")
         return (
-            select(*_only(per_owner.c, columns))
+            select(*_without(per_owner.c, unread))
             .select_from(owner)
             .join(per_owner, true())
             .where(*owners)
@@ -140,7 +140,7 @@ def first_per_owner(
         )
     first_ids = first.with_only_columns(inner.c.id).correlate(owner)
     return (
-        select(*_only(items.c, columns))
+        select(*_without(items.c, unread))
         .select_from(owner)
         .join(items, items.c.id.in_(first_ids))
         .where(*owners)
@@ -148,17 +148,31 @@ def first_per_owner(
     )
 
 
-#: What a page of items always reads: its key (cursors) and its owner (grouping).
-_PAGE_KEYS = frozenset({"id", "owner_id"})
+#: The columns a page of items may leave out when its reader does not need them: the costly
+#: ones (timestamps: asyncpg builds a ``datetime`` for each) and the account (always the
+#: viewer's). Only these: each choice is a statement of its own, prepared on every
+#: connection, and a handful of variants keeps them few whatever the clients select.
+LEFT_OUT_UNLESS_READ = frozenset({"account_id", "created_at", "billed_as_marketing_until"})
 
 
-def _only(table_columns: Any, wanted: frozenset[str] | None) -> list[Any]:
-    """The columns, those not ``wanted`` as a typed NULL of the same name."""
-    if wanted is None:
-        return list(table_columns)
-    wanted = wanted | _PAGE_KEYS
+def unread_columns(model: type[models.Base], read: frozenset[str] | None) -> frozenset[str]:
+    """The columns of ``model``'s table in ``LEFT_OUT_UNLESS_READ`` that a reader of ``read``
+    (None: every column) does not need."""
+    return frozenset() if read is None else _left_out_of(model) - read
+
+
+@functools.cache
+def _left_out_of(model: type[models.Base]) -> frozenset[str]:
+    return LEFT_OUT_UNLESS_READ & {column.name for column in _table(model).columns}
+
+
+def _without(table_columns: Any, unread: frozenset[str]) -> list[Any]:
+    """The columns, those ``unread`` as a typed NULL of the same name."""
+    unknown = unread - {column.name for column in table_columns}
+    if unknown:  # each statement is built once: a wrong name fails the first request, loudly
+        raise ValueError(f"no such columns to leave out: {sorted(unknown)}")
     return [
-        column if column.name in wanted else null().cast(column.type).label(column.name)
+        column if column.name not in unread else null().cast(column.type).label(column.name)
         for column in table_columns
     ]
 

@@ -16,8 +16,8 @@ field, an exception, an awaitable, an unloaded read, a failed coercion) raises `
 executor then completes that object again through the plan step by step, which reports errors
 exactly where graphql-core reports them, and stops trying the compiled form of that plan for
 the rest of the request. Reading an attribute or a loaded value twice is harmless: nothing on
-the plain road changes state except memos (converted API objects, read requests, enum names)
-that give the same answers again.
+the plain road changes state except memos (converted API objects, read requests, enum names,
+the answers of remembered reads) that give the same answers again.
 """
 
 from __future__ import annotations

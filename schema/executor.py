@@ -190,7 +190,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_response(self, data: dict[str, Any] | None) -> Any:
         # graphql-core's execution context outlives the response in a reference cycle (its
         # ``await_result`` closure), freed by the cyclic collector only: what it remembered
-        # for this request (completed answers, loader futures and their rows) goes now.
+        # for this request (completed answers, loader futures and their rows) goes now. (Work
+        # graphql-core lets finish after the response may remember a little again; that is
+        # left to the collector, like the loaders' stragglers.)
         self.completed_reads.clear()
         self.read_requests.clear()
         return super().build_response(data)

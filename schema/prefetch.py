@@ -86,21 +86,22 @@ class FieldRequest:
     nodes: tuple[FieldNode, ...] = dataclasses.field(default=(), compare=False, repr=False)
     selection: Selection | None = dataclasses.field(default=None, compare=False, repr=False)
 
-    def selected_below(self, path: tuple[str, ...]) -> frozenset[str]:
+    def selected_below(self, path: tuple[str, ...]) -> frozenset[str] | None:
         """The names selected under the field's descendants at ``path`` (e.g. a connection's
-        ``("edges", "node")``), fragments flattened; worked out once per request."""
-        found = self.derived.get(("selected_below", path))
-        if found is None:
-            below: frozenset[str] = frozenset()
-            if self.selection is not None:
-                nodes = self.selection.below(list(self.nodes), path)
-                below = frozenset(
-                    child.name.value
-                    for children in self.selection.fields(nodes).values()
-                    for child in children
-                )
-            found = self.derived[("selected_below", path)] = below
-        return found
+        ``("edges", "node")``), fragments flattened; None when the request's selection is not
+        known (read everything). Worked out once per ``FieldRequest`` (the executor keeps one
+        per field and request; a resolver builds one per parent)."""
+        if self.selection is None:
+            return None
+        key = ("selected_below", path)
+        if key not in self.derived:
+            nodes = self.selection.below(list(self.nodes), path)
+            self.derived[key] = frozenset(
+                child.name.value
+                for children in self.selection.fields(nodes).values()
+                for child in children
+            )
+        return self.derived[key]  # type: ignore[no-any-return]
 
 
 def _always(_parent: Any) -> bool:

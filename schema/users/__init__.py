@@ -81,10 +81,12 @@ def owner_page_key(items: Any) -> Callable[[Any, RequestContext, FieldRequest], 
 
 
 def row_columns(
-    columns_of: Mapping[str, tuple[str, ...]], selected: Iterable[str]
+    columns_of: Mapping[str, tuple[str, ...]], selected: Iterable[str] | None
 ) -> frozenset[str] | None:
-    """The columns the selected fields read; None (every column) when one of them is not in
-    ``columns_of``."""
+    """The columns the selected fields read; None (every column) when the selection is not
+    known or names a field missing from ``columns_of``."""
+    if selected is None:
+        return None
     needed: set[str] = set()
     for name in selected:
         if name == "__typename":
