@@ -50,15 +50,10 @@ def create_engine(
     if url.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": lock_timeout}
     else:
-        # asyncpg prepares every statement, and PostgreSQL's default plan cache mode lets a
-        # statement run on its generic plan once that looks no worse than planning it anew.
-        # This once forced custom plans: the owned-item counts, then an "IN (100 ids)" over
-        # plain indexes, went generic and 10 x slower. Key lists are one array parameter now,
-        # over (account_id, owner_id, ...) indexes, and their generic plans are the faster
-        # ones (owned counts 2.5 ms instead of 2.8, with no 0.9 ms of planning per request);
-        # every benchmarked operation gained 2-7 % (bench/RESULTS.md, "Issue 14, 2026-11-27
-        # second session").
-        server_settings: dict[str, str] = {}
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch a prepared
+        # statement to a generic plan, which for "owner_id IN (100 ids)" counts was 10x slower
+        # (measured in bench/). Custom plans are cheap for these short queries.
+        server_settings = {"plan_cache_mode": "force_custom_plan"}
         if search_path:
             server_settings["search_path"] = search_path
         kwargs["connect_args"] = {"server_settings": server_settings, "timeout": connect_timeout}
