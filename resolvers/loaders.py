@@ -130,6 +130,13 @@ class Loaders:
             lambda keys: self._load_pages_by_owner(models.Deal, keys)
         )
 
+    def show_written(self, *users: models.User) -> None:
+        """After a write to ``users``: the fields completed later read what was written. The
+        ``user`` loader gets a snapshot (``shown_user``): a later write changes the ORM entity
+        in place, never what earlier fields were completed from."""
+        for user in users:
+            self.user.prime(user.id, shown_user(user), force=True)
+
     def release(self) -> None:
         """Drop every loaded value once the response is sent.
 

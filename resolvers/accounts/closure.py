@@ -65,7 +65,6 @@ from resolvers.billing.subscriptions import read_subscription
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_global_id
-from resolvers.loaders import shown_user
 from resolvers.locking import lock_user, lock_users_in_id_order
 from resolvers.permissions import lock_account_owner
 from resolvers.rules.closures import (
@@ -161,9 +160,7 @@ async def transfer_account_ownership(ctx: RequestContext, to_user_global_id: str
         ).one()
     ctx.memo.pop("account", None)
     # Later fields read the rows as written, not a copy loaded before the swap.
-    ctx.loaders.user.prime_many(
-        {owner.id: shown_user(owner), target.id: shown_user(target)}, force=True
-    )
+    ctx.loaders.show_written(owner, target)
     return account
 
 

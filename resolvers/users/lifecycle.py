@@ -279,6 +279,7 @@ async def deactivate_user(ctx: RequestContext, data: DeactivateUserData) -> Deac
         reminder = None
         if seat is not None and seat.status is SeatStatus.FREE:
             reminder = await unused_seats_reminder(session, snapshot, ctx.now)
+    ctx.loaders.show_written(user)
     return DeactivateResult(user=user, preview=preview, unused_seats=reminder)
 
 
@@ -327,7 +328,8 @@ async def reactivate_user(ctx: RequestContext, data: ReactivateUserData) -> User
         result = await _give_seat(change, "user.reactivate", user, source, preview, {})
         if invitations.needs_invitation(user):
             await invitations.invite(session, ctx, user, "reactivate")
-        return result
+    ctx.loaders.show_written(user)
+    return result
 
 
 # --------------------------------------------------------------------------- ownership
@@ -487,4 +489,5 @@ async def delete_user(ctx: RequestContext, data: DeleteUserData) -> DeleteResult
         if moved is not None:
             details.update(_moved_details(moved))
         audit.record_for(session, ctx, "user.delete", encode_global_id("User", user.id), details)
+    ctx.loaders.show_written(user)
     return DeleteResult(user=user, transferred=moved)

@@ -17,7 +17,6 @@ from resolvers import audit
 from resolvers.context import RequestContext
 from resolvers.errors import BusinessError, ErrorCode
 from resolvers.ids import encode_global_id
-from resolvers.loaders import shown_user
 from resolvers.locking import lock_user
 from resolvers.permissions import require_admin
 from resolvers.rules import users as user_rules
@@ -94,5 +93,5 @@ async def set_user_permissions(ctx: RequestContext, data: SetUserPermissionsData
             audit.record_for(
                 session, ctx, "user.set_permissions", encode_global_id("User", user.id), details
             )
-    ctx.loaders.user.prime(user.id, shown_user(user), force=True)  # later fields see the change
+    ctx.loaders.show_written(user)
     return user

@@ -445,10 +445,11 @@ async def test_plans_made_per_request_reuse_their_compiled_source() -> None:
 
 
 async def test_a_user_changed_twice_in_one_request_shows_each_change(api, sessionmaker, clock):
-    """``user_object`` builds each user's API object once per request. A write primes the
-    user loader with the changed ORM entity; a second write to the same user in the same
-    request changes that entity in place: the fields completed after it (the payload's user
-    and every contact's owner) must show the second change, not the first one's object."""
+    """``user_object`` builds each user's API object once per request, by row. A write primes
+    the user loader with a snapshot of the written user (``Loaders.show_written``); a second
+    write to the same user in the same request changes the ORM entity in place: the fields
+    completed after it (the payload's user and every contact's owner) must show the second
+    change, not the first one's object."""
     await seed_demo(sessionmaker, now=clock.now())
     login = await api.data(
         'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
@@ -521,3 +522,43 @@ async def test_an_owner_named_by_many_contacts_is_read_once(api, sessionmaker, c
     assert len(named) > len(set(named)) > 1  # owners named several times each
     assert sorted(owner_reads) == sorted(set(owner_reads))
     assert len(owner_reads) == len(set(named))
+
+
+async def test_a_deactivation_shows_in_owners_read_later_in_the_request(api, sessionmaker, clock):
+    """A user loaded by an earlier root field of the same mutation document and deactivated
+    by a later one: the contacts' owners completed after the deactivation show it."""
+    await seed_demo(sessionmaker, now=clock.now())
+    login = await api.data(
+        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
+        "{ token } }",
+        {"p": DEMO_PASSWORD},
+    )
+    token = login["login"]["token"]
+    users = await api.data(
+        "{ users(first: 50) { edges { node { id role status "
+        "contacts(first: 3) { totalCount } } } } }",
+        token=token,
+    )
+    regular = next(
+        edge["node"]["id"]
+        for edge in users["users"]["edges"]
+        if edge["node"]["role"] == "REGULAR"
+        and edge["node"]["status"] == "ACTIVE"
+        and edge["node"]["contacts"]["totalCount"] >= 2
+    )
+    owners = "contacts(first: 3) { edges { node { owner { id status } } } }"
+    data = await api.data(
+        f"mutation($u: ID!) {{"
+        f" first: setUserPermissions(input: {{userId: $u, canSetMarketingStatus: false}})"
+        f" {{ user {{ status {owners} }} userErrors {{ code }} }}"
+        f" deactivateUser(input: {{userId: $u}}) {{ user {{ status {owners} }} }} }}",
+        {"u": regular},
+        token=token,
+    )
+    assert data["first"]["userErrors"] == []
+    for field, status in (("first", "ACTIVE"), ("deactivateUser", "DEACTIVATED")):
+        user = data[field]["user"]
+        assert user["status"] == status
+        shown = [edge["node"]["owner"] for edge in user["contacts"]["edges"]]
+        assert len(shown) >= 2
+        assert shown == [{"id": regular, "status": status}] * len(shown), (field, shown)

@@ -38,6 +38,14 @@ def test_every_field_says_which_real_columns_it_reads(node_type, type_name, mode
     assert {name for names in node_type.ROW_COLUMNS.values() for name in names} <= columns
 
 
+def test_the_columns_that_may_be_left_out_exist():
+    """A misspelt name in ``LEFT_OUT_UNLESS_READ`` would leave nothing out, silently."""
+    contacts = {column.name for column in models.Contact.__table__.columns}
+    deals = {column.name for column in models.Deal.__table__.columns}
+    assert contacts >= LEFT_OUT_UNLESS_READ
+    assert LEFT_OUT_UNLESS_READ - {"billed_as_marketing_until"} <= deals
+
+
 @pytest.mark.parametrize(("items", "type_name"), [("contacts", "Contact"), ("deals", "Deal")])
 async def test_each_field_alone_shows_what_the_full_list_shows(
     api, factory, sessionmaker, clock, items, type_name
