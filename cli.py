@@ -102,6 +102,9 @@ def _serve(settings: Settings, *, demo: bool, workers: int, reload: bool) -> Non
             else None,
             log_config=uvicorn_log_config(),  # every worker logs JSON through our formatter
             access_log=False,  # one access line per request comes from the app itself
+            # h11, even when httptools is installed (uvicorn's "auto" would take it): only h11
+            # has uvicorn's bound on buffered, incomplete request headers.
+            http="h11",
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_graceful_shutdown=math.ceil(settings.graceful_shutdown_seconds),

@@ -191,6 +191,8 @@ def _uvicorn(name: str, app: str, url: str, cwd: Path = ROOT) -> Server:
         "127.0.0.1",
         "--port",
         str(port),
+        "--http",
+        "h11",  # as `crm-admin serve` runs it
         "--no-access-log",
         "--log-level",
         "warning",

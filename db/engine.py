@@ -51,8 +51,11 @@ def create_engine(
         kwargs["connect_args"] = {"timeout": lock_timeout}
     else:
         # asyncpg prepares every statement; after five runs PostgreSQL may switch a prepared
-        # statement to a generic plan, which for "owner_id IN (100 ids)" counts was 10x slower
-        # (measured in bench/). Custom plans are cheap for these short queries.
+        # statement to one generic plan for every parameter value. Accounts differ in size by
+        # orders of magnitude in shared tables, and a plan chosen for one can be a poor one
+        # for another (an "IN (100 ids)" count once went generic and 10 x slower). Custom
+        # plans are cheap for these short queries. (The default mode gained nothing measurable
+        # on the benchmark's one large account: bench/RESULTS.md, "Tried and left out".)
         server_settings = {"plan_cache_mode": "force_custom_plan"}
         if search_path:
             server_settings["search_path"] = search_path
