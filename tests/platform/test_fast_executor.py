@@ -276,6 +276,36 @@ async def test_a_repeated_object_reports_its_errors_at_every_position() -> None:
 # --- generated queries over the served schema, on demo data ---------------------------------
 
 
+@pytest.fixture
+async def token(api, sessionmaker, clock) -> str:
+    """The demo data, and a token of its account owner."""
+    await seed_demo(sessionmaker, now=clock.now())
+    login = await api.data(
+        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
+        "{ token } }",
+        {"p": DEMO_PASSWORD},
+    )
+    found: str = login["login"]["token"]
+    return found
+
+
+async def _active_regular_user_with_contacts(api: Any, token: str) -> str:
+    """The id of an active REGULAR user of the demo who owns at least two contacts."""
+    users = await api.data(
+        "{ users(first: 50) { edges { node { id role status "
+        "contacts(first: 3) { totalCount } } } } }",
+        token=token,
+    )
+    found: str = next(
+        edge["node"]["id"]
+        for edge in users["users"]["edges"]
+        if edge["node"]["role"] == "REGULAR"
+        and edge["node"]["status"] == "ACTIVE"
+        and edge["node"]["contacts"]["totalCount"] >= 2
+    )
+    return found
+
+
 def _generated_queries(count: int) -> list[str]:
     sdl = build_schema().as_str()
     scalars = {
@@ -300,14 +330,7 @@ def _generated_queries(count: int) -> list[str]:
     return found
 
 
-async def test_generated_queries_match_graphql_core(api, sessionmaker, clock, differential):
-    await seed_demo(sessionmaker, now=clock.now())
-    login = await api.data(
-        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
-        "{ token } }",
-        {"p": DEMO_PASSWORD},
-    )
-    token = login["login"]["token"]
+async def test_generated_queries_match_graphql_core(api, token, differential):
     generated = _generated_queries(300)
     assert len(generated) >= 200
     for query in [*generated, USERS_PAGE, CONTACTS_PAGE]:
@@ -381,18 +404,11 @@ def test_the_users_page_reads_are_declared() -> None:
     } <= declared
 
 
-async def test_loaded_reads_skip_their_resolvers(api, sessionmaker, clock, monkeypatch):
+async def test_loaded_reads_skip_their_resolvers(api, token, monkeypatch):
     """On the users page every declared field is read from the loaders the look-ahead filled,
     and every object is completed by its compiled plan (``schema/completers.py``): the fast
     executor neither calls the declared fields' resolvers nor walks a plan step by step (the
     differential replay still does both)."""
-    await seed_demo(sessionmaker, now=clock.now())
-    login = await api.data(
-        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
-        "{ token } }",
-        {"p": DEMO_PASSWORD},
-    )
-    token = login["login"]["token"]
     resolved: list[str] = []
     stepwise: list[str] = []
     compiled: list[int] = []
@@ -444,31 +460,13 @@ async def test_plans_made_per_request_reuse_their_compiled_source() -> None:
     assert _code.cache_info().misses == misses
 
 
-async def test_a_user_changed_twice_in_one_request_shows_each_change(api, sessionmaker, clock):
+async def test_a_user_changed_twice_in_one_request_shows_each_change(api, token):
     """``user_object`` builds each user's API object once per request, by row. A write primes
     the user loader with a snapshot of the written user (``Loaders.show_written``); a second
     write to the same user in the same request changes the ORM entity in place: the fields
     completed after it (the payload's user and every contact's owner) must show the second
     change, not the first one's object."""
-    await seed_demo(sessionmaker, now=clock.now())
-    login = await api.data(
-        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
-        "{ token } }",
-        {"p": DEMO_PASSWORD},
-    )
-    token = login["login"]["token"]
-    users = await api.data(
-        "{ users(first: 50) { edges { node { id role status "
-        "contacts(first: 3) { totalCount } } } } }",
-        token=token,
-    )
-    regular = next(
-        edge["node"]["id"]
-        for edge in users["users"]["edges"]
-        if edge["node"]["role"] == "REGULAR"
-        and edge["node"]["status"] == "ACTIVE"
-        and edge["node"]["contacts"]["totalCount"] >= 2
-    )
+    regular = await _active_regular_user_with_contacts(api, token)
     owners = (
         "user { role contacts(first: 3) { edges { node { owner { id role } } } } } "
         "userErrors { code }"
@@ -490,20 +488,13 @@ async def test_a_user_changed_twice_in_one_request_shows_each_change(api, sessio
 
 
 @pytest.mark.no_differential  # the replay through graphql-core's executor reads every owner
-async def test_an_owner_named_by_many_contacts_is_read_once(api, sessionmaker, clock, monkeypatch):
+async def test_an_owner_named_by_many_contacts_is_read_once(api, token, monkeypatch):
     """The compiled ``owner`` read of the users page remembers its answer per owner for the
     request (``schema/completers.py``, ``_read``): the owner is read from the loader once,
     however many of the page's contacts name it."""
     from schema.contacts import OWNER_READ
     from schema.prefetch import ReadPath
 
-    await seed_demo(sessionmaker, now=clock.now())
-    login = await api.data(
-        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
-        "{ token } }",
-        {"p": DEMO_PASSWORD},
-    )
-    token = login["login"]["token"]
     owner_reads: list[Any] = []
     read_now = ReadPath.read_now
 
@@ -524,28 +515,10 @@ async def test_an_owner_named_by_many_contacts_is_read_once(api, sessionmaker, c
     assert len(owner_reads) == len(set(named))
 
 
-async def test_a_deactivation_shows_in_owners_read_later_in_the_request(api, sessionmaker, clock):
+async def test_a_deactivation_shows_in_owners_read_later_in_the_request(api, token):
     """A user loaded by an earlier root field of the same mutation document and deactivated
     by a later one: the contacts' owners completed after the deactivation show it."""
-    await seed_demo(sessionmaker, now=clock.now())
-    login = await api.data(
-        'mutation($p: String!) { login(input: {email: "owner@acme.example", password: $p}) '
-        "{ token } }",
-        {"p": DEMO_PASSWORD},
-    )
-    token = login["login"]["token"]
-    users = await api.data(
-        "{ users(first: 50) { edges { node { id role status "
-        "contacts(first: 3) { totalCount } } } } }",
-        token=token,
-    )
-    regular = next(
-        edge["node"]["id"]
-        for edge in users["users"]["edges"]
-        if edge["node"]["role"] == "REGULAR"
-        and edge["node"]["status"] == "ACTIVE"
-        and edge["node"]["contacts"]["totalCount"] >= 2
-    )
+    regular = await _active_regular_user_with_contacts(api, token)
     owners = "contacts(first: 3) { edges { node { owner { id status } } } }"
     data = await api.data(
         f"mutation($u: ID!) {{"
