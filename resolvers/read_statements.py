@@ -168,9 +168,6 @@ def _left_out_of(model: type[models.Base]) -> frozenset[str]:
 
 def _without(table_columns: Any, unread: frozenset[str]) -> list[Any]:
     """The columns, those ``unread`` as a typed NULL of the same name."""
-    unknown = unread - {column.name for column in table_columns}
-    if unknown:  # each statement is built once: a wrong name fails the first request, loudly
-        raise ValueError(f"no such columns to leave out: {sorted(unknown)}")
     return [
         column if column.name not in unread else null().cast(column.type).label(column.name)
         for column in table_columns

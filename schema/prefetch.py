@@ -95,12 +95,8 @@ class FieldRequest:
             return None
         key = ("selected_below", path)
         if key not in self.derived:
-            nodes = self.selection.below(list(self.nodes), path)
-            self.derived[key] = frozenset(
-                child.name.value
-                for children in self.selection.fields(nodes).values()
-                for child in children
-            )
+            below = self.selection.below(list(self.nodes), path)
+            self.derived[key] = self.selection.names_under(below)
         return self.derived[key]  # type: ignore[no-any-return]
 
 
@@ -250,6 +246,12 @@ class Selection:
                 if definition is not None:
                     self._collect(definition.selection_set, grouped)
 
+    def names_under(self, nodes: Iterable[FieldNode]) -> frozenset[str]:
+        """The field names (not aliases) selected under ``nodes``."""
+        return frozenset(
+            child.name.value for children in self.fields(nodes).values() for child in children
+        )
+
     def below(self, nodes: list[FieldNode], path: Iterable[str]) -> list[FieldNode]:
         """The field nodes reached from ``nodes`` through the field names of ``path``."""
         for name in path:
@@ -270,9 +272,7 @@ def field_request(field: GraphQLField, info: Any) -> FieldRequest:
 
 def request_of(field: GraphQLField, nodes: list[FieldNode], selection: Selection) -> FieldRequest:
     arguments = get_argument_values(field, nodes[0], selection.variables)
-    selected = frozenset(
-        child.name.value for children in selection.fields(nodes).values() for child in children
-    )
+    selected = selection.names_under(nodes)
     return FieldRequest(arguments, selected, nodes=tuple(nodes), selection=selection)
 
 
